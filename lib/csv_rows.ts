@@ -1,0 +1,57 @@
+/**
+ * The CSV text of the three outputs, in the reference's format:
+ *
+ * - the input log `regression_input.csv`: the received strings, always quoted, then `time` and
+ *   `diff` (`"0","0.06888437030500963",0,1`);
+ * - the change stream `regression_output_stream.csv`: numbers in shortest round-trip form, then
+ *   `time` and `diff` (`0.06888437030500971,0.9827065102830508,1,1`);
+ * - the error log: `position,reason,raw`, quoted where needed.
+ *
+ * @module
+ */
+
+import { stringify } from "csv-stringify/sync";
+import type { ChangeRow } from "./changelog.ts";
+import type { ErrorRow, InputRow } from "./pipeline.ts";
+
+/** The header line of a change stream or input log with these columns. */
+export function headerLine(columns: readonly string[]): string {
+  return stringify([[...columns, "time", "diff"]]);
+}
+
+/** The header line of the error log. */
+export const ERROR_HEADER = "position,reason,raw\n";
+
+/**
+ * Input log lines: received strings quoted, `time` and `diff` as numbers.
+ *
+ * @example
+ * ```ts
+ * import { inputLines } from "./csv_rows.ts";
+ * inputLines([{ values: ["0", "0.5"], time: 0, diff: 1 }]); // '"0","0.5",0,1\n'
+ * ```
+ */
+export function inputLines(rows: readonly InputRow[]): string {
+  if (rows.length === 0) return "";
+  return stringify(rows.map((r) => [...r.values, r.time, r.diff]), { quoted_string: true });
+}
+
+/**
+ * Change stream lines, numbers in shortest round-trip form.
+ *
+ * @example
+ * ```ts
+ * import { changeLines } from "./csv_rows.ts";
+ * changeLines([{ values: [0.1, 2], time: 3, diff: -1 }]); // "0.1,2,3,-1\n"
+ * ```
+ */
+export function changeLines(rows: readonly ChangeRow[]): string {
+  if (rows.length === 0) return "";
+  return stringify(rows.map((r) => [...r.values, r.time, r.diff]));
+}
+
+/** Error log lines: position, reason and the raw message, quoted where CSV needs it. */
+export function errorLines(rows: readonly ErrorRow[]): string {
+  if (rows.length === 0) return "";
+  return stringify(rows.map((r) => [r.position, r.reason, r.raw]));
+}

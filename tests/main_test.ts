@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { assertSameChangeStream, deno, REFERENCE_DIR, sh } from "./cli.ts";
+
+const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);
+const referenceOutput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_output_stream.csv`);
+
+Deno.test("producer | main reproduces the reference run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ran = await sh(
+      `${deno("producer.ts", "")} --stdout --interval-ms 0 --header-delay-ms 0 | ${
+        deno("main.ts")
+      } --from -`,
+      dir,
+    );
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stderr, /10 rows, 10 commits, 0 errors/);
+    assert.equal(await Deno.readTextFile(`${dir}/regression_input.csv`), referenceInput);
+    assertSameChangeStream(
+      await Deno.readTextFile(`${dir}/regression_output_stream.csv`),
+      referenceOutput,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/regression_errors.csv`), "position,reason,raw\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--output - prints the change stream; the other files go where they are told", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ran = await sh(
+      `${deno("producer.ts", "")} --stdout --interval-ms 0 --header-delay-ms 0 | ` +
+        `${deno("main.ts")} --from - --output - --input-log in.csv --errors err.csv`,
+      dir,
+    );
+    assert.equal(ran.code, 0, ran.stderr);
+    assertSameChangeStream(ran.stdout, referenceOutput);
+    assert.equal(await Deno.readTextFile(`${dir}/in.csv`), referenceInput);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["err.csv", "in.csv"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bad input is logged with its line and reason; nothing is lost; exit 0", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/in.txt`,
+      "x,y\r\n0,1\n1,oops\n\"2\",'5'\n*COMMIT*\n1,3\n*COMMIT*\n9,9\n",
+    );
+    const ran = await sh(`${deno("main.ts")} --from in.txt --output -`, dir);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stderr, /2 rows, 2 commits, 3 errors \(see regression_errors\.csv\)/);
+    assert.equal(ran.stdout, "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n1,2,1,1\n");
+    assert.equal(
+      await Deno.readTextFile(`${dir}/regression_errors.csv`),
+      "position,reason,raw\n" +
+        'in.txt:3,"column ""y"": ""oops"" is not a decimal number","1,oops"\n' +
+        `in.txt:4,"column ""y"": ""'5'"" is not a decimal number","""2"",'5'"\n` +
+        'end of input,"no *COMMIT* followed this row before the input ended, so it was not counted","9,9"\n',
+    );
+    assert.equal(
+      await Deno.readTextFile(`${dir}/regression_input.csv`),
+      'x,y,time,diff\n"0","1",0,1\n"1","3",1,1\n',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("json input fits like csv", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/in.jsonl`,
+      '{"x":0,"y":1}\n*COMMIT*\n{"x":1,"y":3}\n*COMMIT*\n',
+    );
+    const ran = await sh(`${deno("main.ts")} --from in.jsonl --format json --output -`, dir);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout, "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n1,2,1,1\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("usage errors, refusals and --help", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const help = await sh(`${deno("main.ts")} --help`, dir);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--from FILE/);
+    const noSource = await sh(`${deno("main.ts")}`, dir);
+    assert.equal(noSource.code, 2);
+    assert.match(noSource.stderr, /--from FILE/);
+    const badFlag = await sh(`${deno("main.ts")} --form x`, dir);
+    assert.equal(badFlag.code, 2);
+    assert.match(badFlag.stderr, /Unknown option '--form'/);
+    const raw = await sh(`${deno("main.ts")} --from - --format raw`, dir);
+    assert.equal(raw.code, 2);
+    assert.match(raw.stderr, /cannot fit --format raw input/);
+    const noColumns = await sh(
+      `printf 'a,b\\n1,2\\n*COMMIT*\\n' | ${deno("main.ts")} --from -`,
+      dir,
+    );
+    assert.equal(noColumns.code, 1);
+    assert.match(noColumns.stderr, /stdin:1: the columns are a,b, with no "x" or "y" to fit/);
+    const missing = await sh(`${deno("main.ts")} --from nowhere.txt`, dir);
+    assert.notEqual(missing.code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { COMMIT, Decoder, type Event, type Format, parseNumber } from "../lib/protocol.ts";
+
+function decode(format: Format, values: string[]): Event[] {
+  return new Decoder({ format }).decode(values.map((value, i) => ({ value, position: `m${i}` })));
+}
+
+const kinds = (events: Event[]) => events.map((e) => e.kind);
+const valuesOf = (e: Event) => e.kind === "row" ? e.values : `no row: ${e.kind}`;
+const reasonOf = (e: Event) => e.kind === "error" ? e.reason : `no error: ${e.kind}`;
+
+Deno.test("csv: the first message is the header; a second identical line is an ordinary row", () => {
+  const events = decode("csv", ["x,y", "0,1", COMMIT, "x,y", COMMIT]);
+  assert.deepEqual(kinds(events), ["header", "row", "commit", "row", "commit"]);
+  assert.deepEqual(events[0], { kind: "header", columns: ["x", "y"], position: "m0" });
+  assert.deepEqual(events[1], { kind: "row", values: ["0", "1"], position: "m1", raw: "0,1" });
+  assert.deepEqual(events[3], { kind: "row", values: ["x", "y"], position: "m3", raw: "x,y" });
+});
+
+Deno.test("csv: the header persists across batches", () => {
+  const decoder = new Decoder({ format: "csv" });
+  decoder.decode([{ value: "x,y", position: "1" }]);
+  assert.deepEqual(decoder.columns, ["x", "y"]);
+  const [row] = decoder.decode([{ value: "1,2", position: "2" }]);
+  assert.equal(row.kind, "row");
+});
+
+Deno.test("csv: quoted fields are CSV, not split on commas", () => {
+  const events = decode("csv", ['"x","y,z"', '"1","2,5"', '"a ""b""",3']);
+  assert.deepEqual(events[0], { kind: "header", columns: ["x", "y,z"], position: "m0" });
+  assert.deepEqual(valuesOf(events[1]), ["1", "2,5"]);
+  assert.deepEqual(valuesOf(events[2]), ['a "b"', "3"]);
+});
+
+Deno.test("csv: bad messages are error events with position and reason, the rest decode", () => {
+  const events = decode("csv", ["x,y", "1,2,3", "", "   ", '"1,2', "4", "1,2", '1,"2"\n3,4']);
+  assert.deepEqual(kinds(events), [
+    "header",
+    "error",
+    "error",
+    "error",
+    "error",
+    "error",
+    "row",
+    "error",
+  ]);
+  const reasons = events.flatMap((e) => e.kind === "error" ? [e.reason] : []);
+  assert.match(reasons[0], /expected 2 fields \(x,y\), got 3/);
+  assert.match(reasons[1], /empty message/);
+  assert.match(reasons[2], /empty message/);
+  assert.match(reasons[3], /unreadable CSV: .*[Qq]uote/);
+  assert.match(reasons[4], /expected 2 fields \(x,y\), got 1/);
+  assert.match(reasons[5], /one message must hold one CSV record, this one holds 2/);
+  assert.deepEqual(events[1], {
+    kind: "error",
+    position: "m1",
+    reason: "expected 2 fields (x,y), got 3",
+    raw: "1,2,3",
+  });
+});
+
+Deno.test("csv: a header with an empty or repeated name is refused; the next message is tried", () => {
+  const events = decode("csv", ["x,x", "x,", "x,y"]);
+  assert.deepEqual(kinds(events), ["error", "error", "header"]);
+  assert.match(reasonOf(events[0]), /"x" is named twice/);
+});
+
+Deno.test("csv: a large batch of plain rows decodes as rows one by one", () => {
+  const values = ["x,y", ...Array.from({ length: 5000 }, (_, i) => `${i},${i / 3}`)];
+  const events = decode("csv", values);
+  assert.equal(events.length, values.length);
+  events.slice(1).forEach((e, i) => {
+    assert.deepEqual(e, {
+      kind: "row",
+      values: [`${i}`, `${i / 3}`],
+      position: `m${i + 1}`,
+      raw: values[i + 1],
+    });
+  });
+});
+
+Deno.test("json: fields by name; the first object names the columns", () => {
+  const events = decode("json", ['{"x": 1, "y": "2.5"}', COMMIT, '{"y": 3, "x": 4, "note": "ok"}']);
+  assert.deepEqual(kinds(events), ["header", "row", "commit", "row"]);
+  assert.deepEqual(events[0], { kind: "header", columns: ["x", "y"], position: "m0" });
+  assert.deepEqual(valuesOf(events[1]), ["1", "2.5"]);
+  assert.deepEqual(valuesOf(events[3]), ["4", "3"]);
+});
+
+Deno.test("json: bad messages are error events", () => {
+  const events = decode("json", [
+    '{"x": 1, "y": 2}',
+    "{x: 1}",
+    "[1, 2]",
+    '{"x": 1}',
+    '{"x": null, "y": 1}',
+    "7",
+  ]);
+  assert.deepEqual(kinds(events), ["header", "row", "error", "error", "error", "error", "error"]);
+  const reasons = events.flatMap((e) => e.kind === "error" ? [e.reason] : []);
+  assert.match(reasons[0], /invalid JSON/);
+  assert.match(reasons[1], /expected a JSON object/);
+  assert.match(reasons[2], /field "y" is missing/);
+  assert.match(reasons[3], /field "x" is not a number or string \(object\)/);
+});
+
+Deno.test("json: given columns are read from every object", () => {
+  const decoder = new Decoder({ format: "json", columns: ["y", "x"] });
+  const [row] = decoder.decode([{ value: '{"x": 1, "y": 2, "z": 3}', position: "p" }]);
+  assert.deepEqual(row, {
+    kind: "row",
+    values: ["2", "1"],
+    position: "p",
+    raw: '{"x": 1, "y": 2, "z": 3}',
+  });
+});
+
+Deno.test("raw: the whole message is the column data", () => {
+  const decoder = new Decoder({ format: "raw" });
+  assert.deepEqual(decoder.columns, ["data"]);
+  const events = decoder.decode([{ value: 'a,b,"c', position: "p" }, {
+    value: COMMIT,
+    position: "q",
+  }]);
+  assert.deepEqual(events, [
+    { kind: "row", values: ['a,b,"c'], position: "p", raw: 'a,b,"c' },
+    { kind: "commit", position: "q" },
+  ]);
+});
+
+Deno.test("numbers are parsed strictly", () => {
+  for (
+    const [text, value] of [["0", 0], ["-1.5", -1.5], ["+2.", 2], [".5", 0.5], ["1e3", 1000], [
+      "1.5E-3",
+      0.0015,
+    ], ["0.06888437030500963", 0.06888437030500963]] as const
+  ) {
+    assert.equal(parseNumber(text), value, text);
+  }
+  for (
+    const text of [
+      "",
+      " ",
+      " 1",
+      "1 ",
+      "0x10",
+      "NaN",
+      "Infinity",
+      "-Infinity",
+      "1e400",
+      "1,5",
+      "1e",
+      "e5",
+      ".",
+      "1_000",
+      "٣",
+    ]
+  ) {
+    const result = parseNumber(text);
+    assert.equal(typeof result, "object", `${JSON.stringify(text)} parsed as ${String(result)}`);
+  }
+  assert.match((parseNumber("1e400") as { reason: string }).reason, /overflows/);
+  assert.match((parseNumber("0x10") as { reason: string }).reason, /not a decimal number/);
+});
