@@ -1,38 +1,48 @@
 /**
- * kafka-regression's runner: reads messages, fits y ≈ a + b·x at every commit and writes the
- * input log, the change stream of the fit and the errors.
+ * kafka-regression's runner: reads messages from a Kafka topic (or a file), fits y ≈ a + b·x at
+ * every commit and writes the input log, the change stream of the fit and the errors.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "./lib/csv_rows.ts";
+import { KafkaError, KafkaSource } from "./lib/kafka.ts";
 import { FIT_COLUMNS, type Output, Pipeline } from "./lib/pipeline.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
+import { describeSettings, SettingsError } from "./lib/settings.ts";
+import { KAFKA_HELP, KAFKA_OPTIONS, resolveKafka } from "./io/kafka_cli.ts";
 import { readLines } from "./io/line_source.ts";
 import { Sink } from "./io/sink.ts";
 
-const HELP = `Usage: deno run -A main.ts --from FILE [options]
+const HELP = `Usage: deno run -A main.ts [options]
 
-Fits y ≈ a + b·x, live, on a stream of points and writes every change of the fit.
+Fits y ≈ a + b·x, live, on a stream of points read from a Kafka topic (or a file), and writes
+every change of the fit. Runs until stopped (Ctrl-C), --max-commits or --idle-exit-ms.
 
 Source:
-  --from FILE          one message per line of FILE ('-' = standard input)
+  --from FILE          read one message per line of FILE ('-' = standard input) instead of Kafka
   --format FORMAT      csv (default), json or raw
-  --x NAME             the column of x (default x)
-  --y NAME             the column of y (default y)
+  --x NAME, --y NAME   the columns to fit (default x and y)
+  --max-commits N      exit once the commit counter reaches N
+  --idle-exit-ms MS    Kafka: exit after MS without a message
+  --autocommit-ms MS   Kafka: close pending rows that no *COMMIT* followed within MS
+                       (default 1500; 0 = off)
 
-Outputs (files are created or truncated):
+Outputs (created or truncated; appended to when a Kafka group resumes from its checkpoint):
   --input-log PATH     every committed row, as received (default regression_input.csv)
   --output PATH        the fit a,b as a change stream (default regression_output_stream.csv;
                        '-' = standard output)
   --errors PATH        messages that could not be used: position,reason,raw
                        (default regression_errors.csv)
+
+${KAFKA_HELP}
+
   -h, --help           this help
 
-Protocol: the first message names the columns (csv); each row counts once a *COMMIT*
-message follows. Exit status: 0 at the end of the input, 1 when the input cannot be
-fitted, 2 on a usage error.
+Protocol: the first message names the columns (csv); each row counts once a *COMMIT* message
+follows. Exit status: 0 at the end of the input or when stopped, 1 when the input cannot be
+fitted or Kafka fails, 2 on a usage error.
 `;
 
 const OPTIONS = {
@@ -40,13 +50,25 @@ const OPTIONS = {
   format: { type: "string", default: "csv" },
   x: { type: "string", default: "x" },
   y: { type: "string", default: "y" },
+  "max-commits": { type: "string" },
+  "idle-exit-ms": { type: "string" },
+  "autocommit-ms": { type: "string", default: "1500" },
   "input-log": { type: "string", default: "regression_input.csv" },
   output: { type: "string", default: "regression_output_stream.csv" },
   errors: { type: "string", default: "regression_errors.csv" },
+  ...KAFKA_OPTIONS,
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
 class UsageError extends Error {}
+
+function wholeNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${name} must be a whole number, not "${text}"`);
+  }
+  return Number(text);
+}
 
 function options(args: string[]) {
   let values;
@@ -58,15 +80,80 @@ function options(args: string[]) {
   if (!FORMATS.includes(values.format as Format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${values.format}"`);
   }
-  if (!values.help && values.from === undefined) {
-    throw new UsageError("say where the messages come from: --from FILE, or --from - for stdin");
+  return {
+    ...values,
+    format: values.format as Format,
+    maxCommits: wholeNumber("max-commits", values["max-commits"]),
+    idleExitMs: wholeNumber("idle-exit-ms", values["idle-exit-ms"]),
+    autocommitMs: wholeNumber("autocommit-ms", values["autocommit-ms"]) ?? 0,
+  };
+}
+
+type Options = ReturnType<typeof options>;
+
+/** Where messages come from, and how processed ones are acknowledged. */
+interface Source {
+  readonly batches: AsyncIterable<Message[]>;
+  /** Where the run resumes from, if the source keeps checkpoints. */
+  readonly checkpoint?: string;
+  /** What the source is, for messages. */
+  readonly name: string;
+  /** Whether input that no commit closed will be delivered again by the next run. */
+  readonly redelivers: boolean;
+  acknowledge(index: number, checkpoint: string | undefined): Promise<void>;
+  stop(): void;
+  close(): Promise<void>;
+}
+
+async function openSource(opts: Options): Promise<Source> {
+  if (opts.from !== undefined) {
+    let stopped = false;
+    const lines = readLines(opts.from);
+    return {
+      batches: {
+        async *[Symbol.asyncIterator]() {
+          for await (const batch of lines) {
+            yield batch;
+            if (stopped) return;
+          }
+        },
+      },
+      name: opts.from === "-" ? "standard input" : opts.from,
+      redelivers: false,
+      acknowledge: () => Promise.resolve(),
+      stop: () => stopped = true,
+      close: () => Promise.resolve(),
+    };
   }
-  return { ...values, format: values.format as Format };
+  const { settings, ca } = await resolveKafka(opts);
+  const tickMs = Math.max(
+    10,
+    Math.min(250, opts.autocommitMs || 250, opts.idleExitMs ?? 250),
+  );
+  const { source, checkpoint } = await KafkaSource.open(settings, ca, {
+    topic: opts.topic,
+    tickMs,
+    onWaitingForTopic: () =>
+      console.error(`main.ts: topic "${opts.topic}" does not exist yet; waiting for it`),
+  });
+  console.error(
+    `main.ts: reading topic "${opts.topic}" at ${describeSettings(settings)}, ` +
+      `group "${settings.groupId}"${checkpoint ? ", resuming from its checkpoint" : ""}`,
+  );
+  return {
+    batches: source,
+    checkpoint,
+    name: `topic "${opts.topic}"`,
+    redelivers: true,
+    acknowledge: (index, cp) => source.acknowledge(index, cp),
+    stop: () => source.stop(),
+    close: () => source.close(),
+  };
 }
 
 /** Runs the CLI with `args`; resolves to the exit status. */
 async function main(args: string[]): Promise<number> {
-  let opts;
+  let opts: Options;
   try {
     opts = options(args);
   } catch (e) {
@@ -78,20 +165,53 @@ async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const pipeline = new Pipeline({ format: opts.format, x: opts.x, y: opts.y });
+  const pipeline = new Pipeline({
+    format: opts.format,
+    x: opts.x,
+    y: opts.y,
+    maxCommits: opts.maxCommits,
+  });
   if (pipeline.fatal !== undefined) {
     console.error(`main.ts: cannot fit --format ${opts.format} input ${pipeline.fatal}`);
     return 2;
   }
-  const sinks = {
-    input: await Sink.open(opts["input-log"]),
-    output: await Sink.open(opts.output),
-    errors: await Sink.open(opts.errors),
-  };
-  sinks.output.append(headerLine(FIT_COLUMNS));
-  sinks.errors.append(ERROR_HEADER);
-  if (pipeline.columns !== undefined) sinks.input.append(headerLine(pipeline.columns));
 
+  let source: Source;
+  try {
+    source = await openSource(opts);
+  } catch (e) {
+    if (e instanceof SettingsError) {
+      console.error(`main.ts: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof KafkaError) {
+      console.error(`main.ts: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  if (source.checkpoint !== undefined) {
+    const problem = pipeline.restore(source.checkpoint);
+    if (problem !== undefined) {
+      console.error(`main.ts: cannot resume from the group's checkpoint: ${problem}`);
+      await source.close();
+      return 1;
+    }
+  }
+  const onSignal = () => source.stop();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
+
+  const resume = source.checkpoint !== undefined;
+  const sinks = {
+    input: await Sink.open(opts["input-log"], resume),
+    output: await Sink.open(opts.output, resume),
+    errors: await Sink.open(opts.errors, resume),
+  };
+  if (sinks.output.fresh) sinks.output.append(headerLine(FIT_COLUMNS));
+  if (sinks.errors.fresh) sinks.errors.append(ERROR_HEADER);
+  if (sinks.input.fresh && pipeline.columns !== undefined) {
+    sinks.input.append(headerLine(pipeline.columns));
+  }
   const write = async (out: Output) => {
     if (out.columns !== undefined) sinks.input.append(headerLine(out.columns));
     sinks.input.append(inputLines(out.inputRows));
@@ -100,17 +220,52 @@ async function main(args: string[]): Promise<number> {
     await Promise.all([sinks.input.flush(), sinks.output.flush(), sinks.errors.flush()]);
   };
 
-  const source: AsyncIterable<Message[]> = readLines(opts.from ?? "-");
-  for await (const batch of source) {
-    await write(pipeline.process(batch));
-    if (pipeline.fatal !== undefined) break;
+  let failure: Error | undefined;
+  let lastMessageAt = Date.now();
+  let pendingSince: number | undefined;
+  try {
+    for await (const batch of source.batches) {
+      const now = Date.now();
+      if (batch.length > 0) lastMessageAt = now;
+      const out = pipeline.process(batch);
+      await write(out);
+      let acknowledge = out.lastCommitIndex >= 0;
+      let index = out.lastCommitIndex;
+      if (pipeline.counts.pending === 0) {
+        pendingSince = undefined;
+      } else {
+        pendingSince ??= now;
+        if (opts.autocommitMs > 0 && now - pendingSince >= opts.autocommitMs && !pipeline.done) {
+          await write(pipeline.commitPending());
+          pendingSince = undefined;
+          acknowledge = true;
+          index = -1;
+        }
+      }
+      if (acknowledge) await source.acknowledge(index, pipeline.checkpoint());
+      if (pipeline.fatal !== undefined || pipeline.done) break;
+      if (opts.idleExitMs !== undefined && now - lastMessageAt >= opts.idleExitMs) break;
+    }
+  } catch (e) {
+    failure = e as Error;
   }
-  await write(pipeline.finish());
+  if (!source.redelivers) await write(pipeline.finish());
   await Promise.all(Object.values(sinks).map((s) => s.close()));
+  await source.close();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, onSignal);
 
-  const { rows, commits, errors } = pipeline.counts;
+  const { rows, commits, errors, pending } = pipeline.counts;
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
   console.error(`main.ts: ${rows} rows, ${commits} commits, ${errors} errors${errorNote}`);
+  if (pending > 0) {
+    console.error(
+      `main.ts: ${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`,
+    );
+  }
+  if (failure !== undefined) {
+    console.error(`main.ts: ${failure.message}`);
+    return 1;
+  }
   if (pipeline.fatal !== undefined) {
     console.error(`main.ts: stopped ${pipeline.fatal}`);
     return 1;

@@ -24,14 +24,29 @@ export class Sink {
   readonly #encoder = new TextEncoder();
   #chunks: string[] = [];
 
-  private constructor(writer: Deno.FsFile | typeof Deno.stdout) {
+  /** Whether the sink starts empty (a new or truncated file, or standard output). */
+  readonly fresh: boolean;
+
+  private constructor(writer: Deno.FsFile | typeof Deno.stdout, fresh: boolean) {
     this.#writer = writer;
+    this.fresh = fresh;
   }
 
-  /** Opens `target` for writing: `-` is standard output, anything else a file path. */
-  static async open(target: SinkTarget): Promise<Sink> {
-    if (target === "-") return new Sink(Deno.stdout);
-    return new Sink(await Deno.open(target, { write: true, create: true, truncate: true }));
+  /**
+   * Opens `target` for writing: `-` is standard output, anything else a file path, truncated
+   * unless `append` is set and the file already holds something.
+   */
+  static async open(target: SinkTarget, append = false): Promise<Sink> {
+    if (target === "-") return new Sink(Deno.stdout, true);
+    const size = append ? await Deno.stat(target).then((s) => s.size, () => 0) : 0;
+    const resume = size > 0;
+    const file = await Deno.open(target, {
+      write: true,
+      create: true,
+      truncate: !resume,
+      append: resume,
+    });
+    return new Sink(file, !resume);
   }
 
   /** Appends text to the buffer. */

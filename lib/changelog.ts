@@ -36,6 +36,11 @@ export class Changelog {
     return this.#current;
   }
 
+  /** Takes `values` as the current value, e.g. from a checkpoint, without any change row. */
+  restore(values: readonly number[] | undefined): void {
+    this.#current = values;
+  }
+
   /** The change rows that take the stream from the current value to `values` at `time`. */
   next(values: readonly number[], time: number): ChangeRow[] {
     const previous = this.#current;

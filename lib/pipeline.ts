@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly x?: string;
   /** The column of y. Default `y`. */
   readonly y?: string;
+  /** Stop at the commit that brings the commit counter to this number. */
+  readonly maxCommits?: number;
 }
 
 /** A received row, logged once its commit arrives. */
@@ -50,6 +52,21 @@ export interface Output {
   readonly changes: ChangeRow[];
   /** Messages that could not be used. */
   readonly errors: ErrorRow[];
+  /**
+   * The index in the batch of the last `*COMMIT*` message, −1 if none: every message up to it is
+   * accounted for (logged or reported), so a source may acknowledge it.
+   */
+  lastCommitIndex: number;
+}
+
+/** What a checkpoint holds: enough to resume a run where it stopped. */
+interface CheckpointData {
+  readonly v: 1;
+  readonly columns: readonly string[];
+  readonly commits: number;
+  readonly rows: number;
+  readonly state: Readonly<Regression>;
+  readonly fit: readonly number[] | null;
 }
 
 /** Running totals of a {@linkcode Pipeline}. */
@@ -99,6 +116,7 @@ export class Pipeline {
   #yIndex = -1;
   #pending: PendingRow[] = [];
   #fatal: string | undefined;
+  readonly #maxCommits: number;
   readonly #counts: Counts = { rows: 0, commits: 0, errors: 0, pending: 0 };
 
   /** Makes a run that has seen nothing yet; check {@linkcode Pipeline.fatal} before feeding it. */
@@ -106,6 +124,7 @@ export class Pipeline {
     this.#decoder = new Decoder({ format: options.format });
     this.#xName = options.x ?? "x";
     this.#yName = options.y ?? "y";
+    this.#maxCommits = options.maxCommits ?? Infinity;
     if (this.#decoder.columns !== undefined) this.#bindColumns(this.#decoder.columns, "start");
   }
 
@@ -115,6 +134,11 @@ export class Pipeline {
    */
   get fatal(): string | undefined {
     return this.#fatal;
+  }
+
+  /** Whether the commit counter reached `maxCommits`: `process` ignores further input. */
+  get done(): boolean {
+    return this.#counts.commits >= this.#maxCommits;
   }
 
   /** The running totals. */
@@ -129,13 +153,10 @@ export class Pipeline {
 
   /** Processes one batch of messages, in order. */
   process(messages: readonly Message[]): Output {
-    const out: { columns?: readonly string[] } & Output = {
-      inputRows: [],
-      changes: [],
-      errors: [],
-    };
-    if (this.#fatal !== undefined) return out;
-    for (const event of this.#decoder.decode(messages)) {
+    const out: { columns?: readonly string[] } & Output = emptyOutput();
+    if (this.#fatal !== undefined || this.done) return out;
+    const events = this.#decoder.decode(messages);
+    for (const event of events) {
       switch (event.kind) {
         case "header":
           out.columns = event.columns;
@@ -159,6 +180,8 @@ export class Pipeline {
         }
         case "commit":
           this.#commit(out);
+          out.lastCommitIndex = event.index;
+          if (this.done) return out;
           break;
         case "error":
           this.#error(out, event.position, event.reason, event.raw);
@@ -173,7 +196,7 @@ export class Pipeline {
    * silently) and dropped.
    */
   finish(): Output {
-    const out: Output = { inputRows: [], changes: [], errors: [] };
+    const out = emptyOutput();
     for (const row of this.#pending) {
       this.#error(
         out,
@@ -184,6 +207,58 @@ export class Pipeline {
     }
     this.#pending = [];
     return out;
+  }
+
+  /**
+   * Closes the pending rows into a commit as a `*COMMIT*` message would (the shell's autocommit,
+   * when no `*COMMIT*` came for a while).
+   */
+  commitPending(): Output {
+    const out = emptyOutput();
+    if (this.#fatal === undefined && this.#pending.length > 0) this.#commit(out);
+    return out;
+  }
+
+  /**
+   * The committed state as text (a few hundred bytes of JSON): the columns, the counters, the
+   * regression state and the current fit. Pending rows are not in it: a source that resumes from
+   * a checkpoint must re-deliver the messages after the last `*COMMIT*`.
+   */
+  checkpoint(): string | undefined {
+    const columns = this.#decoder.columns;
+    if (columns === undefined) return undefined;
+    const data: CheckpointData = {
+      v: 1,
+      columns,
+      commits: this.#counts.commits,
+      rows: this.#counts.rows,
+      state: this.#state,
+      fit: this.#changelog.current ?? null,
+    };
+    return JSON.stringify(data);
+  }
+
+  /**
+   * Resumes from a {@linkcode Pipeline.checkpoint} of a run with the same options. Returns why
+   * the checkpoint cannot be used, or undefined when it was restored.
+   */
+  restore(checkpoint: string): string | undefined {
+    let data: CheckpointData;
+    try {
+      data = JSON.parse(checkpoint);
+    } catch {
+      return "the checkpoint is not JSON";
+    }
+    if (data?.v !== 1 || !Array.isArray(data.columns) || typeof data.commits !== "number") {
+      return "the checkpoint is not one of this version of kafka-regression";
+    }
+    this.#decoder.restore(data.columns);
+    this.#bindColumns(data.columns, "the checkpoint");
+    Object.assign(this.#state, data.state);
+    this.#changelog.restore(data.fit ?? undefined);
+    this.#counts.commits = data.commits;
+    this.#counts.rows = data.rows;
+    return this.#fatal;
   }
 
   #bindColumns(columns: readonly string[], position: string): void {
@@ -213,4 +288,8 @@ export class Pipeline {
     this.#counts.errors++;
     out.errors.push({ position, reason, raw });
   }
+}
+
+function emptyOutput(): Output {
+  return { inputRows: [], changes: [], errors: [], lastCommitIndex: -1 };
 }

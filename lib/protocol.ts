@@ -53,6 +53,8 @@ export interface RowEvent {
 export interface CommitEvent {
   readonly kind: "commit";
   readonly position: string;
+  /** The index of the `*COMMIT*` message in its batch. */
+  readonly index: number;
 }
 
 /** A message could not be decoded. */
@@ -109,17 +111,22 @@ export class Decoder {
     return this.#columns;
   }
 
+  /** Takes the columns as known, e.g. from a checkpoint: the next message is a row. */
+  restore(columns: readonly string[]): void {
+    this.#columns = columns;
+  }
+
   /** Decodes a batch of messages, in order, into events. */
   decode(messages: readonly Message[]): Event[] {
     switch (this.#format) {
       case "csv":
         return this.#decodeCsv(messages);
       case "json":
-        return messages.flatMap((m) => this.#decodeJson(m));
+        return messages.flatMap((m, index) => this.#decodeJson(m, index));
       case "raw":
-        return messages.map((m) =>
+        return messages.map((m, index) =>
           m.value === COMMIT
-            ? { kind: "commit", position: m.position }
+            ? { kind: "commit", position: m.position, index }
             : { kind: "row", values: [m.value], position: m.position, raw: m.value }
         );
     }
@@ -133,7 +140,7 @@ export class Decoder {
     for (let i = 0; i < messages.length; i++) {
       const { value, position } = messages[i];
       if (value === COMMIT) {
-        events[i] = { kind: "commit", position };
+        events[i] = { kind: "commit", position, index: i };
       } else if (this.#columns === undefined) {
         events[i] = this.#header(messages[i]);
       } else if (value.trim() === "") {
@@ -190,9 +197,9 @@ export class Decoder {
   }
 
   /** A JSON message's row, preceded by a header event when its keys name the columns. */
-  #decodeJson(message: Message): Event[] | Event {
+  #decodeJson(message: Message, index: number): Event[] | Event {
     const { value, position } = message;
-    if (value === COMMIT) return { kind: "commit", position };
+    if (value === COMMIT) return { kind: "commit", position, index };
     let object: unknown;
     try {
       object = JSON.parse(value);
@@ -208,7 +215,7 @@ export class Decoder {
       const problem = checkColumns(columns);
       if (problem !== undefined) return error(message, problem);
       this.#columns = columns;
-      return [{ kind: "header", columns, position }, this.#decodeJson(message) as Event];
+      return [{ kind: "header", columns, position }, this.#decodeJson(message, index) as Event];
     }
     const values: string[] = [];
     for (const column of this.#columns) {

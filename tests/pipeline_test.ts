@@ -68,3 +68,53 @@ Deno.test("json rows fit the same as csv rows", () => {
   assert.deepEqual(out.changes, [{ values: [1, 2], time: 0, diff: 1 }]);
   assert.deepEqual(out.inputRows[1], { values: ["1", "3"], time: 0, diff: 1 });
 });
+
+Deno.test("lastCommitIndex points at the batch's last *COMMIT*", () => {
+  const run = new Pipeline({ format: "csv" });
+  assert.equal(run.process(messages("x,y", "0,1")).lastCommitIndex, -1);
+  assert.equal(run.process(messages("*COMMIT*", "1,2", "*COMMIT*", "5,5")).lastCommitIndex, 2);
+  const json = new Pipeline({ format: "json" });
+  assert.equal(json.process(messages('{"x":0,"y":1}', "*COMMIT*")).lastCommitIndex, 1);
+});
+
+Deno.test("maxCommits stops at the commit that reaches it", () => {
+  const run = new Pipeline({ format: "csv", maxCommits: 2 });
+  const out = run.process(messages("x,y", "0,1", "*COMMIT*", "1,3", "*COMMIT*", "2,9", "*COMMIT*"));
+  assert.equal(out.lastCommitIndex, 4);
+  assert.equal(out.inputRows.length, 2);
+  assert.ok(run.done);
+  assert.deepEqual(run.counts, { rows: 2, commits: 2, errors: 0, pending: 0 });
+});
+
+Deno.test("commitPending closes pending rows as *COMMIT* would", () => {
+  const run = new Pipeline({ format: "csv" });
+  run.process(messages("x,y", "0,1", "1,3"));
+  const out = run.commitPending();
+  assert.deepEqual(out.changes, [{ values: [1, 2], time: 0, diff: 1 }]);
+  assert.equal(out.inputRows.length, 2);
+  assert.deepEqual(run.commitPending().changes, []);
+});
+
+Deno.test("a run resumed from a checkpoint continues exactly as one run", () => {
+  const all = ["x,y", "0,1", "*COMMIT*", "1,3.5", "*COMMIT*", "2,4", "*COMMIT*", "3,8", "*COMMIT*"];
+  const whole = new Pipeline({ format: "csv" });
+  const expected = whole.process(messages(...all));
+
+  const first = new Pipeline({ format: "csv" });
+  const a = first.process(messages(...all.slice(0, 5)));
+  const checkpoint = first.checkpoint();
+  assert.ok(checkpoint !== undefined && checkpoint.length < 1000);
+  const second = new Pipeline({ format: "csv" });
+  assert.equal(second.restore(checkpoint), undefined);
+  const b = second.process(messages(...all.slice(5)));
+  assert.deepEqual([...a.changes, ...b.changes], expected.changes);
+  assert.deepEqual([...a.inputRows, ...b.inputRows], expected.inputRows);
+  assert.deepEqual(second.counts, whole.counts);
+
+  assert.match(new Pipeline({ format: "csv" }).restore("nonsense") ?? "", /not JSON/);
+  assert.match(new Pipeline({ format: "csv" }).restore("{}") ?? "", /not one of this version/);
+  assert.match(
+    new Pipeline({ format: "csv", x: "t" }).restore(checkpoint) ?? "",
+    /no "t" to fit/,
+  );
+});

@@ -124,7 +124,7 @@ Deno.test("raw: the whole message is the column data", () => {
   }]);
   assert.deepEqual(events, [
     { kind: "row", values: ['a,b,"c'], position: "p", raw: 'a,b,"c' },
-    { kind: "commit", position: "q" },
+    { kind: "commit", position: "q", index: 1 },
   ]);
 });
 

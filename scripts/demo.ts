@@ -1,0 +1,122 @@
+/**
+ * `deno task demo`: the reference run over Kafka in one command. Uses the broker at
+ * localhost:9092 (or `-b HOST:PORT`) when one answers there, else starts a throwaway one with the
+ * project's harness; then runs the producer and the runner together and prints the change
+ * stream of the fit as it grows.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type Broker, startBroker } from "../kafka/broker.ts";
+
+const HELP = `Usage: deno task demo [-b HOST:PORT] [--count N] [--interval-ms MS]
+
+Runs producer.ts and main.ts together over Kafka and prints the change stream of the fit as it
+grows. Uses the broker at localhost:9092 (or -b) if one answers, else starts a throwaway broker
+(Apache Kafka from Maven Central jars; the first start downloads them) and removes it after.
+Outputs: regression_input.csv, regression_output_stream.csv and regression_errors.csv here.
+`;
+
+const { values } = parseArgs({
+  options: {
+    "bootstrap-servers": { type: "string", short: "b", default: "localhost:9092" },
+    count: { type: "string", default: "10" },
+    "interval-ms": { type: "string", default: "500" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+
+async function answers(address: string): Promise<boolean> {
+  const colon = address.lastIndexOf(":");
+  try {
+    const connection = await Deno.connect({
+      hostname: address.slice(0, colon),
+      port: Number(address.slice(colon + 1)),
+    });
+    connection.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const root = new URL("..", import.meta.url).pathname;
+let broker: Broker | undefined;
+let bootstrap = values["bootstrap-servers"];
+let topic = "linear-regression";
+if (await answers(bootstrap)) {
+  // Someone else's broker: a topic of our own, so as not to mix with what is there.
+  topic = `linear-regression-demo-${Date.now()}`;
+  console.error(`demo: using the broker at ${bootstrap}, topic ${topic}`);
+} else {
+  console.error(
+    `demo: no broker answers at ${bootstrap}; starting a throwaway Apache Kafka ` +
+      "(the first time, Maven downloads its jars: a minute or two)…",
+  );
+  broker = await startBroker();
+  bootstrap = broker.plaintext;
+  console.error(`demo: broker ready at ${bootstrap}`);
+}
+
+const deno = Deno.execPath();
+const runner = new Deno.Command(deno, {
+  args: [
+    "run",
+    "-A",
+    `${root}main.ts`,
+    "-b",
+    bootstrap,
+    "-t",
+    topic,
+    "-X",
+    `group.id=demo-${Date.now()}`,
+    "--max-commits",
+    values.count,
+    "--output",
+    "-",
+  ],
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+const producer = new Deno.Command(deno, {
+  args: [
+    "run",
+    "-A",
+    `${root}producer.ts`,
+    "-b",
+    bootstrap,
+    "-t",
+    topic,
+    "--count",
+    values.count,
+    "--header-delay-ms",
+    "1000",
+    "--interval-ms",
+    values["interval-ms"],
+  ],
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+
+const stop = () => {
+  for (const child of [runner, producer]) {
+    try {
+      child.kill("SIGINT");
+    } catch { /* already gone */ }
+  }
+};
+Deno.addSignalListener("SIGINT", stop);
+const [produced, ran] = await Promise.all([producer.status, runner.status]);
+Deno.removeSignalListener("SIGINT", stop);
+await broker?.stop();
+console.error(
+  ran.success && produced.success
+    ? "demo: done; the tables are in regression_input.csv and regression_output_stream.csv"
+    : `demo: failed (producer exit ${produced.code}, runner exit ${ran.code})`,
+);
+Deno.exit(ran.success && produced.success ? 0 : 1);
