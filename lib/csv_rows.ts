@@ -25,6 +25,11 @@ export const ERROR_HEADER = "position,reason,raw\n";
 /**
  * Input log lines: received strings quoted, `time` and `diff` as numbers.
  *
+ * This runs once per row, so the common case — no value holds a `"` — is written directly: a
+ * quoted field then is the value between two quotes, exactly what `csv-stringify` produces
+ * (tests/csv_rows_test.ts checks the two agree); any batch with a `"` goes through
+ * `csv-stringify`.
+ *
  * @example
  * ```ts
  * import { inputLines } from "./csv_rows.ts";
@@ -33,11 +38,17 @@ export const ERROR_HEADER = "position,reason,raw\n";
  */
 export function inputLines(rows: readonly InputRow[]): string {
   if (rows.length === 0) return "";
-  return stringify(rows.map((r) => [...r.values, r.time, r.diff]), { quoted_string: true });
+  if (rows.some((r) => r.values.some((v) => v.includes('"')))) {
+    return stringify(rows.map((r) => [...r.values, r.time, r.diff]), { quoted_string: true });
+  }
+  let text = "";
+  for (const r of rows) text += `"${r.values.join('","')}",${r.time},${r.diff}\n`;
+  return text;
 }
 
 /**
- * Change stream lines, numbers in shortest round-trip form.
+ * Change stream lines, numbers in shortest round-trip form. Numbers never need CSV quoting, so
+ * the fields are joined directly (the same text as `csv-stringify`, checked by the tests).
  *
  * @example
  * ```ts
@@ -46,8 +57,9 @@ export function inputLines(rows: readonly InputRow[]): string {
  * ```
  */
 export function changeLines(rows: readonly ChangeRow[]): string {
-  if (rows.length === 0) return "";
-  return stringify(rows.map((r) => [...r.values, r.time, r.diff]));
+  let text = "";
+  for (const r of rows) text += `${r.values.join(",")},${r.time},${r.diff}\n`;
+  return text;
 }
 
 /** Error log lines: position, reason and the raw message, quoted where CSV needs it. */
