@@ -65,6 +65,8 @@ export interface BrokerOptions {
    * seconds longer while the JVM writes it). Saves 1–3 s per start. Default true.
    */
   readonly classDataSharing?: boolean;
+  /** The PLAINTEXT listener's port (default: a free one; the others are always free ones). */
+  readonly plaintextPort?: number;
   /** Extra `key=value` lines for server.properties; they override the harness's own keys. */
   readonly serverProperties?: Readonly<Record<string, string | number | boolean>>;
 }
@@ -649,7 +651,8 @@ async function startOnce(
   const caPemPath = join(dir, "ca.pem");
   const keystore = { path: join(dir, "broker.p12"), password: randomSecret() };
   const clusterId = randomClusterId();
-  const [plaintext, controller, saslPlaintext, saslSsl] = freePorts(4);
+  const [free, controller, saslPlaintext, saslSsl] = freePorts(4);
+  const plaintext = options.plaintextPort ?? free;
   const ports: Ports = { plaintext, controller, saslPlaintext, saslSsl };
 
   // Class data sharing: use the archive if there is one, else have this run write one at exit.

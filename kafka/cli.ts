@@ -11,7 +11,8 @@ import { DEFAULT_USERS, KAFKA_VERSION, type KafkaUser, startBroker } from "./bro
 const HELP = `Usage: deno run -A kafka/cli.ts [options]     (or: deno task kafka [options])
 
 Starts a single-node Apache Kafka ${KAFKA_VERSION} broker (KRaft) from the jars on Maven Central,
-in a fresh temp dir, with three listeners on 127.0.0.1 (free ports):
+in a fresh temp dir, with three listeners on 127.0.0.1 (PLAINTEXT on port 9092 when it is free,
+so that the scripts' default -b localhost:9092 finds it; the others on free ports):
   PLAINTEXT, SASL_PLAINTEXT and SASL_SSL (SASL: SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN;
   TLS: a self-signed certificate for 127.0.0.1/localhost, written as a PEM file).
 Prints the addresses, then runs until Ctrl-C or SIGTERM, and removes the temp dir.
@@ -23,6 +24,7 @@ Options:
   --user NAME:PASSWORD   a SASL user, repeatable (default ${
   DEFAULT_USERS.map((u) => `${u.username}:${u.password}`).join(", ")
 })
+  --port N               the PLAINTEXT listener's port (default 9092 if free, else any)
   --full-jit             run the broker with the full JIT (slower start, higher throughput)
   --timeout-ms MS        how long to wait for the broker to start (default 90000)
   -h, --help             this help
@@ -30,6 +32,7 @@ Options:
 
 const OPTIONS = {
   user: { type: "string", multiple: true },
+  port: { type: "string" },
   "full-jit": { type: "boolean", default: false },
   "timeout-ms": { type: "string", default: "90000" },
   help: { type: "boolean", short: "h", default: false },
@@ -44,6 +47,16 @@ function parseUser(text: string): KafkaUser {
   const i = text.indexOf(":");
   if (i <= 0 || i === text.length - 1) usageError(`--user must be NAME:PASSWORD, not "${text}"`);
   return { username: text.slice(0, i), password: text.slice(i + 1) };
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` yet. */
+function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Shell-quotes a word if it needs it. */
@@ -75,7 +88,14 @@ async function main(args: string[]): Promise<number> {
 
   console.error(`Starting Kafka ${KAFKA_VERSION} (the first run also fetches its jars)…`);
   const t0 = performance.now();
+  const port = values.port === undefined
+    ? (portFree(9092) ? 9092 : undefined)
+    : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    usageError(`--port must be a TCP port number, not "${values.port}"`);
+  }
   const starting = startBroker({
+    plaintextPort: port,
     users,
     fastJit: !values["full-jit"],
     startTimeoutMs: Number(timeout),

@@ -42,3 +42,10 @@ Deno.test("producer refuses bad flags with a usage error", async () => {
     assert.match(ran.stderr, /^producer\.ts: [^]*\nTry 'deno run producer\.ts --help'/, flags);
   }
 });
+
+Deno.test("producer without permission and without a terminal prints the exact flag", async () => {
+  const ran = await sh(`${deno("producer.ts", "--no-prompt")} -b 127.0.0.1:1 --count 1`);
+  assert.equal(ran.code, 1);
+  assert.match(ran.stderr, /needs permission to connect to the broker 127\.0\.0\.1:1/);
+  assert.match(ran.stderr, /deno run --allow-net=127\.0\.0\.1:1 producer\.ts/);
+});
