@@ -9,7 +9,8 @@ import type { Message } from "../lib/protocol.ts";
 
 /**
  * Reads `path` (`-` = standard input) as batches of messages, one per line; a trailing `\r` is
- * dropped; positions read `path:line` (`stdin:line`).
+ * dropped; positions read `path:line` (`stdin:line`). A line has no timestamp of its own: each
+ * message's `timestamp` is the time its chunk was read (`Date.now()`).
  *
  * @example
  * ```ts
@@ -22,11 +23,14 @@ export async function* readLines(path: string): AsyncGenerator<Message[]> {
   const file = path === "-" ? Deno.stdin : await Deno.open(path);
   let line = 0;
   let rest = "";
+  let timestamp = Date.now();
   const toMessage = (text: string): Message => ({
     value: text.endsWith("\r") ? text.slice(0, -1) : text,
     position: `${name}:${++line}`,
+    timestamp,
   });
   for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    timestamp = Date.now();
     const parts = (rest + chunk).split("\n");
     rest = parts.pop() ?? "";
     if (parts.length > 0) yield parts.map(toMessage);

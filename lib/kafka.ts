@@ -236,6 +236,7 @@ export class KafkaSource implements AsyncIterable<Message[]> {
         messages: batch.messages.map((m) => ({
           value: m.value?.toString() ?? "",
           position: `${topic}/${partition}@${m.offset}`,
+          timestamp: Number(m.timestamp),
         })),
         done,
       });

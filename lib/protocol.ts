@@ -8,7 +8,9 @@
  * - `raw`: the whole message is the single column `data`.
  *
  * In every format the message `*COMMIT*` closes the rows received since the previous one into a
- * commit. Bad input becomes an `error` event carrying the reason and the position — never a thrown
+ * commit. The column `diff` is reserved: a row whose `diff` is −1 retracts an earlier row (1, or
+ * no `diff`, inserts); a CSV header opts in by naming a `diff` column, a JSON object by carrying
+ * a `"diff"` field. `diff` is not one of the columns the events name. Bad input becomes an `error` event carrying the reason and the position — never a thrown
  * exception, never a silent drop.
  *
  * @module
@@ -31,35 +33,56 @@ export interface Message {
   readonly value: string;
   /** Where the message came from, for error reports: `stdin:12`, `linear-regression/0@41`. */
   readonly position: string;
+  /** When the message was written (Kafka) or read (a file), in ms since the epoch, if known. */
+  readonly timestamp?: number;
 }
+
+/** The reserved column that marks a row as an insertion (1) or a retraction (−1). */
+export const DIFF_COLUMN = "diff";
 
 /** The column names arrived. */
 export interface HeaderEvent {
+  /** The event's type. */
   readonly kind: "header";
+  /** The columns of the rows' values: the header's names without `diff`. */
   readonly columns: readonly string[];
+  /** Where the header message came from. */
   readonly position: string;
 }
 
 /** A row arrived; it counts once a commit follows. `values` are the received strings. */
 export interface RowEvent {
+  /** The event's type. */
   readonly kind: "row";
+  /** The received strings, one per column (without `diff`). */
   readonly values: readonly string[];
+  /** 1 inserts the row; −1 retracts an earlier row with these values. */
+  readonly diff: 1 | -1;
+  /** Where the message came from. */
   readonly position: string;
   /** The message as received. */
   readonly raw: string;
+  /** The message's timestamp, when it has one. */
+  readonly timestamp?: number;
 }
 
 /** A `*COMMIT*` message closed the pending rows. */
 export interface CommitEvent {
+  /** The event's type. */
   readonly kind: "commit";
+  /** Where the message came from. */
   readonly position: string;
   /** The index of the `*COMMIT*` message in its batch. */
   readonly index: number;
+  /** The message's timestamp, when it has one. */
+  readonly timestamp?: number;
 }
 
 /** A message could not be decoded. */
 export interface ErrorEvent {
+  /** The event's type. */
   readonly kind: "error";
+  /** Where the message came from. */
   readonly position: string;
   /** What was wrong, for a person. */
   readonly reason: string;
@@ -74,7 +97,7 @@ export type Event = HeaderEvent | RowEvent | CommitEvent | ErrorEvent;
 export interface DecoderOptions {
   /** The encoding of message values. */
   readonly format: Format;
-  /** JSON only: the fields to read; by default the keys of the first object. */
+  /** JSON only: the fields to read (besides `diff`); by default the keys of the first object. */
   readonly columns?: readonly string[];
 }
 
@@ -94,26 +117,45 @@ const NEEDS_CSV_QUOTING = /["\r\n]/;
  * ]);
  * // [{ kind: "header", columns: ["x", "y"], ... }, { kind: "row", values: ["0", "0.5"], ... },
  * //  { kind: "commit", ... }]
+ * decoder.decode([{ value: "0,0.5", position: "stdin:4" }]); // a row with diff: 1
  * ```
  */
 export class Decoder {
   readonly #format: Format;
+  /** The header as received (csv: with `diff` when it names one). */
+  #header: readonly string[] | undefined;
+  /** The header without `diff`. */
   #columns: readonly string[] | undefined;
+  /** csv: the index of `diff` in the header, −1 when it names none. */
+  #diffIndex = -1;
 
   /** Makes a decoder that has seen no message yet. */
   constructor(options: DecoderOptions) {
     this.#format = options.format;
-    this.#columns = options.format === "raw" ? ["data"] : options.columns;
+    const given = options.format === "raw" ? ["data"] : options.columns;
+    if (given !== undefined) this.restore(given);
   }
 
-  /** The column names, once known: from the header (csv), the options or first object (json). */
+  /**
+   * The column names of the rows' values, once known: from the header (csv), the options or
+   * the first object (json); `diff` is never one of them.
+   */
   get columns(): readonly string[] | undefined {
     return this.#columns;
   }
 
-  /** Takes the columns as known, e.g. from a checkpoint: the next message is a row. */
-  restore(columns: readonly string[]): void {
-    this.#columns = columns;
+  /** The header as received: {@linkcode Decoder.columns}, plus `diff` when a csv header has it. */
+  get header(): readonly string[] | undefined {
+    return this.#header;
+  }
+
+  /** Takes the header as known, e.g. from a checkpoint: the next message is a row. */
+  restore(header: readonly string[]): void {
+    this.#header = header;
+    this.#diffIndex = this.#format === "csv" ? header.indexOf(DIFF_COLUMN) : -1;
+    this.#columns = this.#format === "raw"
+      ? header
+      : header.filter((column) => column !== DIFF_COLUMN);
   }
 
   /** Decodes a batch of messages, in order, into events. */
@@ -125,9 +167,7 @@ export class Decoder {
         return messages.flatMap((m, index) => this.#decodeJson(m, index));
       case "raw":
         return messages.map((m, index) =>
-          m.value === COMMIT
-            ? { kind: "commit", position: m.position, index }
-            : { kind: "row", values: [m.value], position: m.position, raw: m.value }
+          m.value === COMMIT ? commitEvent(m, index) : rowEvent(m, [m.value], 1)
         );
     }
   }
@@ -138,11 +178,11 @@ export class Decoder {
     // costs a fraction of one call per message; each then stands on a line of its own.
     const plain: number[] = [];
     for (let i = 0; i < messages.length; i++) {
-      const { value, position } = messages[i];
+      const { value } = messages[i];
       if (value === COMMIT) {
-        events[i] = { kind: "commit", position, index: i };
-      } else if (this.#columns === undefined) {
-        events[i] = this.#header(messages[i]);
+        events[i] = commitEvent(messages[i], i);
+      } else if (this.#header === undefined) {
+        events[i] = this.#decodeHeader(messages[i]);
       } else if (value.trim() === "") {
         events[i] = error(messages[i], "empty message; expected a CSV record or *COMMIT*");
       } else if (NEEDS_CSV_QUOTING.test(value)) {
@@ -164,17 +204,17 @@ export class Decoder {
     return events;
   }
 
-  #header(message: Message): Event {
+  #decodeHeader(message: Message): Event {
     const records = parseOne(message.value);
     if (typeof records === "string") return error(message, `unreadable header: ${records}`);
     if (records.length !== 1) {
       return error(message, "the header must be one CSV line of column names");
     }
-    const columns = records[0];
-    const problem = checkColumns(columns);
+    const header = records[0];
+    const problem = checkColumns(header);
     if (problem !== undefined) return error(message, problem);
-    this.#columns = columns;
-    return { kind: "header", columns, position: message.position };
+    this.restore(header);
+    return { kind: "header", columns: this.#columns ?? [], position: message.position };
   }
 
   #row(message: Message, records: string[][] | string): Event {
@@ -185,21 +225,25 @@ export class Decoder {
         `one message must hold one CSV record, this one holds ${records.length}`,
       );
     }
-    const columns = this.#columns ?? [];
+    const header = this.#header ?? [];
     const values = records[0];
-    if (values.length !== columns.length) {
+    if (values.length !== header.length) {
       return error(
         message,
-        `expected ${columns.length} fields (${columns.join(",")}), got ${values.length}`,
+        `expected ${header.length} fields (${header.join(",")}), got ${values.length}`,
       );
     }
-    return { kind: "row", values, position: message.position, raw: message.value };
+    if (this.#diffIndex < 0) return rowEvent(message, values, 1);
+    const diff = readDiff(values[this.#diffIndex]);
+    if (typeof diff !== "number") return error(message, `column "${DIFF_COLUMN}": ${diff.reason}`);
+    values.splice(this.#diffIndex, 1);
+    return rowEvent(message, values, diff);
   }
 
   /** A JSON message's row, preceded by a header event when its keys name the columns. */
   #decodeJson(message: Message, index: number): Event[] | Event {
     const { value, position } = message;
-    if (value === COMMIT) return { kind: "commit", position, index };
+    if (value === COMMIT) return commitEvent(message, index);
     let object: unknown;
     try {
       object = JSON.parse(value);
@@ -211,11 +255,20 @@ export class Decoder {
     }
     const fields = object as Record<string, unknown>;
     if (this.#columns === undefined) {
-      const columns = Object.keys(fields);
-      const problem = checkColumns(columns);
+      const problem = checkColumns(Object.keys(fields));
       if (problem !== undefined) return error(message, problem);
-      this.#columns = columns;
+      const columns = Object.keys(fields).filter((key) => key !== DIFF_COLUMN);
+      this.restore(columns);
       return [{ kind: "header", columns, position }, this.#decodeJson(message, index) as Event];
+    }
+    let diff: 1 | -1 = 1;
+    const field = fields[DIFF_COLUMN];
+    if (field !== undefined) {
+      const read = typeof field === "number" || typeof field === "string"
+        ? readDiff(String(field))
+        : { reason: `${JSON.stringify(field)} is not 1 (insert) or -1 (retract)` };
+      if (typeof read !== "number") return error(message, `field "${DIFF_COLUMN}": ${read.reason}`);
+      diff = read;
     }
     const values: string[] = [];
     for (const column of this.#columns) {
@@ -227,16 +280,38 @@ export class Decoder {
         return error(message, `field "${column}" is ${what}`);
       }
     }
-    return { kind: "row", values, position, raw: value };
+    return rowEvent(message, values, diff);
   }
+}
+
+function rowEvent(message: Message, values: readonly string[], diff: 1 | -1): RowEvent {
+  const { position, value: raw, timestamp } = message;
+  return timestamp === undefined
+    ? { kind: "row", values, diff, position, raw }
+    : { kind: "row", values, diff, position, raw, timestamp };
+}
+
+function commitEvent(message: Message, index: number): CommitEvent {
+  const { position, timestamp } = message;
+  return timestamp === undefined
+    ? { kind: "commit", position, index }
+    : { kind: "commit", position, index, timestamp };
+}
+
+/** A `diff` value: 1 or −1 in any decimal notation. */
+function readDiff(text: string): 1 | -1 | { reason: string } {
+  const value = parseNumber(text);
+  if (value === 1 || value === -1) return value;
+  return { reason: `${JSON.stringify(text)} is not 1 (insert) or -1 (retract)` };
 }
 
 function error(message: Message, reason: string): ErrorEvent {
   return { kind: "error", position: message.position, reason, raw: message.value };
 }
 
+/** Why a header cannot name the columns, if it cannot. */
 function checkColumns(columns: readonly string[]): string | undefined {
-  if (columns.length === 0) return "no column names";
+  if (columns.every((c) => c === DIFF_COLUMN)) return `no column names besides "${DIFF_COLUMN}"`;
   if (columns.some((c) => c.trim() === "")) return "a column name is empty";
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
   if (duplicate !== undefined) return `column "${duplicate}" is named twice`;

@@ -13,8 +13,20 @@ Deno.test("csv: the first message is the header; a second identical line is an o
   const events = decode("csv", ["x,y", "0,1", COMMIT, "x,y", COMMIT]);
   assert.deepEqual(kinds(events), ["header", "row", "commit", "row", "commit"]);
   assert.deepEqual(events[0], { kind: "header", columns: ["x", "y"], position: "m0" });
-  assert.deepEqual(events[1], { kind: "row", values: ["0", "1"], position: "m1", raw: "0,1" });
-  assert.deepEqual(events[3], { kind: "row", values: ["x", "y"], position: "m3", raw: "x,y" });
+  assert.deepEqual(events[1], {
+    kind: "row",
+    values: ["0", "1"],
+    diff: 1,
+    position: "m1",
+    raw: "0,1",
+  });
+  assert.deepEqual(events[3], {
+    kind: "row",
+    values: ["x", "y"],
+    diff: 1,
+    position: "m3",
+    raw: "x,y",
+  });
 });
 
 Deno.test("csv: the header persists across batches", () => {
@@ -73,6 +85,7 @@ Deno.test("csv: a large batch of plain rows decodes as rows one by one", () => {
     assert.deepEqual(e, {
       kind: "row",
       values: [`${i}`, `${i / 3}`],
+      diff: 1,
       position: `m${i + 1}`,
       raw: values[i + 1],
     });
@@ -110,6 +123,7 @@ Deno.test("json: given columns are read from every object", () => {
   assert.deepEqual(row, {
     kind: "row",
     values: ["2", "1"],
+    diff: 1,
     position: "p",
     raw: '{"x": 1, "y": 2, "z": 3}',
   });
@@ -123,9 +137,75 @@ Deno.test("raw: the whole message is the column data", () => {
     position: "q",
   }]);
   assert.deepEqual(events, [
-    { kind: "row", values: ['a,b,"c'], position: "p", raw: 'a,b,"c' },
+    { kind: "row", values: ['a,b,"c'], diff: 1, position: "p", raw: 'a,b,"c' },
     { kind: "commit", position: "q", index: 1 },
   ]);
+});
+
+Deno.test("csv: a diff column marks retractions; it is not one of the columns", () => {
+  const events = decode("csv", ["x,diff,y", "0,1,1", "2,-1,5", "3,-1.0,5", "4,2,0", "5,,0"]);
+  assert.deepEqual(kinds(events), ["header", "row", "row", "row", "error", "error"]);
+  assert.deepEqual(events[0], { kind: "header", columns: ["x", "y"], position: "m0" });
+  assert.deepEqual(events[2], {
+    kind: "row",
+    values: ["2", "5"],
+    diff: -1,
+    position: "m2",
+    raw: "2,-1,5",
+  });
+  assert.equal(events[1].kind === "row" && events[1].diff, 1);
+  assert.equal(events[3].kind === "row" && events[3].diff, -1);
+  assert.equal(reasonOf(events[4]), 'column "diff": "2" is not 1 (insert) or -1 (retract)');
+  assert.equal(reasonOf(events[5]), 'column "diff": "" is not 1 (insert) or -1 (retract)');
+  assert.match(reasonOf(decode("csv", ["x,diff,y", "1,2"])[1]), /3 fields \(x,diff,y\), got 2/);
+  assert.match(reasonOf(decode("csv", ["diff"])[0]), /no column names besides "diff"/);
+  assert.match(reasonOf(decode("csv", ["x,diff,diff"])[0]), /"diff" is named twice/);
+  // Without a diff column every row is an insertion; the header is the columns.
+  const decoder = new Decoder({ format: "csv" });
+  decoder.decode([{ value: "y,diff,x", position: "1" }]);
+  assert.deepEqual(decoder.columns, ["y", "x"]);
+  assert.deepEqual(decoder.header, ["y", "diff", "x"]);
+});
+
+Deno.test("json: a diff field marks retractions, in any object", () => {
+  const events = decode("json", [
+    '{"x": 1, "y": 2}',
+    '{"x": 1, "y": 2, "diff": -1}',
+    '{"diff": "-1", "y": 2, "x": 1}',
+    '{"x": 1, "y": 2, "diff": 1}',
+    '{"x": 1, "y": 2, "diff": 0}',
+    '{"x": 1, "y": 2, "diff": null}',
+  ]);
+  assert.deepEqual(kinds(events), ["header", "row", "row", "row", "row", "error", "error"]);
+  assert.deepEqual(events.flatMap((e) => e.kind === "row" ? [e.diff] : []), [1, -1, -1, 1]);
+  assert.deepEqual(valuesOf(events[3]), ["1", "2"]);
+  assert.equal(reasonOf(events[5]), 'field "diff": "0" is not 1 (insert) or -1 (retract)');
+  assert.equal(reasonOf(events[6]), 'field "diff": null is not 1 (insert) or -1 (retract)');
+  // The first object's diff is not a column.
+  const first = decode("json", ['{"diff": -1, "x": 1, "y": 2}']);
+  assert.deepEqual(first[0], { kind: "header", columns: ["x", "y"], position: "m0" });
+  assert.equal(first[1].kind === "row" && first[1].diff, -1);
+});
+
+Deno.test("timestamps of messages are kept on rows and commits", () => {
+  const decoder = new Decoder({ format: "csv" });
+  const events = decoder.decode([
+    { value: "x,y", position: "a", timestamp: 5 },
+    { value: "1,2", position: "b", timestamp: 7 },
+    { value: COMMIT, position: "c", timestamp: 9 },
+    { value: "3,4", position: "d" },
+  ]);
+  assert.deepEqual(events.map((e) => "timestamp" in e ? e.timestamp : undefined), [
+    undefined,
+    7,
+    9,
+    undefined,
+  ]);
+  assert.equal("timestamp" in events[3], false);
+  const json = new Decoder({ format: "json" }).decode([
+    { value: '{"x":1,"y":2}', position: "p", timestamp: 11 },
+  ]);
+  assert.equal(json[1].kind === "row" && json[1].timestamp, 11);
 });
 
 Deno.test("numbers are parsed strictly", () => {
