@@ -6,7 +6,7 @@
 import { changeLines, inputLines } from "../lib/csv_rows.ts";
 import { Pipeline } from "../lib/pipeline.ts";
 import { Decoder, type Message } from "../lib/protocol.ts";
-import { Regression } from "../lib/regression.ts";
+import { LeastSquares } from "../lib/regression.ts";
 
 const N = 100_000;
 const xs = Float64Array.from({ length: N }, (_, i) => 1.7e9 + i);
@@ -17,25 +17,33 @@ for (let i = 0; i < N / 2; i++) {
   batch.push({ value: "*COMMIT*", position: `t/0@${2 * i + 2}` });
 }
 const header: Message = { value: "x,y", position: "t/0@0" };
+const row = new Float64Array(1);
+const old = new Float64Array(1);
 
 Deno.bench(`regression: ${N} add()`, { group: "state", baseline: true }, () => {
-  const r = new Regression();
-  for (let i = 0; i < N; i++) r.add(xs[i], ys[i]);
+  const r = new LeastSquares(1);
+  for (let i = 0; i < N; i++) {
+    row[0] = xs[i];
+    r.add(row, ys[i]);
+  }
 });
 
 Deno.bench(`regression: ${N} add() + fit()`, { group: "state" }, () => {
-  const r = new Regression();
+  const r = new LeastSquares(1);
   for (let i = 0; i < N; i++) {
-    r.add(xs[i], ys[i]);
+    row[0] = xs[i];
+    r.add(row, ys[i]);
     r.fit();
   }
 });
 
 Deno.bench(`regression: ${N} add() + remove() (sliding window of 1000)`, { group: "state" }, () => {
-  const r = new Regression();
+  const r = new LeastSquares(1);
   for (let i = 0; i < N; i++) {
-    r.add(xs[i], ys[i]);
-    if (i >= 1000) r.remove(xs[i - 1000], ys[i - 1000]);
+    row[0] = xs[i];
+    r.add(row, ys[i]);
+    old[0] = xs[i - 1000];
+    if (i >= 1000) r.remove(old, ys[i - 1000]);
   }
 });
 

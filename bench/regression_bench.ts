@@ -4,11 +4,11 @@
  * every row does). Every iteration processes a batch of BATCH rows, so updates per second are
  * BATCH × iter/s (× 2 for the sliding window: one add and one remove per row).
  *
- * Run: deno bench bench/least_squares_bench.ts
+ * Run: deno bench bench/regression_bench.ts
  *
  * @module
  */
-import { LeastSquares } from "../lib/least_squares.ts";
+import { LeastSquares } from "../lib/regression.ts";
 
 /** Rows per benchmark iteration. */
 const BATCH = 1000;

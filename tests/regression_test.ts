@@ -4,7 +4,8 @@ import {
   LeastSquaresError,
   type LeastSquaresFit,
   type LeastSquaresStats,
-} from "../lib/least_squares.ts";
+} from "../lib/regression.ts";
+import { PythonRandom } from "../lib/random.ts";
 import {
   features,
   lre,
@@ -511,4 +512,157 @@ Deno.test("clone is independent and fit results are fresh arrays", () => {
   f.coefficients[0] = 12345;
   assert.notEqual(s.fit().coefficients[0], 12345);
   assertNoNaN(s);
+});
+
+// ---------------------------------------------------------------------------------------------
+// k = 1, the pipeline's default fit y ≈ a + b·x: the checks of the former Welford state.
+
+type Point = [number, number];
+
+/** Two-pass least squares: means first, then centred sums. */
+function twoPass(points: readonly Point[]): { a: number; b: number } {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const [x, y] of points) {
+    sxx += (x - mx) * (x - mx);
+    sxy += (x - mx) * (y - my);
+  }
+  const b = sxy / sxx;
+  return { a: my - b * mx, b };
+}
+
+function line(points: readonly Point[]): LeastSquares {
+  const s = new LeastSquares(1);
+  for (const [x, y] of points) s.add([x], y);
+  return s;
+}
+
+/** The fit as { a, b }. */
+function ab(s: LeastSquares): { a: number; b: number } {
+  const f = s.fit();
+  return { a: f.intercept, b: f.coefficients[0] };
+}
+
+function randomPoints(seed: number, n: number, x0 = 0, xScale = 100): Point[] {
+  const rng = new PythonRandom(seed);
+  return Array.from({ length: n }, () => {
+    const x = x0 + rng.random() * xScale;
+    return [x, 3 - 0.25 * (x - x0) + rng.random()];
+  });
+}
+
+Deno.test("k = 1: the fit equals two-pass least squares on random data", () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const points = randomPoints(seed, 2 + seed * 7);
+    const expected = twoPass(points);
+    const fit = ab(line(points));
+    assert.ok(relativeError(fit.b, expected.b) <= 1e-12, `slope, seed ${seed}`);
+    assert.ok(relativeError(fit.a, expected.a) <= 1e-12, `intercept, seed ${seed}`);
+  }
+});
+
+Deno.test("k = 1: x near 1.7e9 keeps the slope where raw sums lose it", () => {
+  // Exact data on the line y = 2 + 0.5·(x − x0): the slope is 0.5 exactly.
+  const x0 = 1.7e9;
+  const exact: Point[] = Array.from({ length: 1000 }, (_, i) => [x0 + i, 2 + 0.5 * i]);
+  assert.equal(ab(line(exact)).b, 0.5);
+  // Noisy data, against the two-pass reference.
+  const points = randomPoints(7, 5000, x0, 3600);
+  const b = ab(line(points)).b;
+  assert.ok(relativeError(b, twoPass(points).b) <= 1e-10, `${b} vs ${twoPass(points).b}`);
+  // The raw-sums formula fails here; the test would catch a state that used it.
+  const n = exact.length;
+  const [sx, sy, sxx, sxy] = exact.reduce(
+    ([a, b, c, d], [x, y]) => [a + x, b + y, c + x * x, d + x * y],
+    [0, 0, 0, 0],
+  );
+  const naive = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  assert.ok(Math.abs(naive - 0.5) > 1e-6, `raw sums unexpectedly accurate: ${naive}`);
+});
+
+Deno.test("k = 1: merging two halves equals one pass, also far from the origin", () => {
+  for (const seed of [5, 6, 7]) {
+    const points = randomPoints(seed, 301, seed === 7 ? 1.7e9 : 0);
+    const left = line(points.slice(0, 120));
+    left.merge(line(points.slice(120)));
+    const whole = line(points);
+    assert.equal(left.count, whole.count);
+    assert.ok(distance(left, whole) <= 1e-12, `seed ${seed}: ${distance(left, whole)}`);
+  }
+  const empty = new LeastSquares(1);
+  empty.merge(line([[1, 2], [3, 5]]));
+  assert.deepEqual(ab(empty), { a: 0.5, b: 1.5 });
+});
+
+Deno.test("k = 1: fewer than two distinct x fit a = 0, b = 0, as the reference", () => {
+  assert.deepEqual(ab(new LeastSquares(1)), { a: 0, b: 0 });
+  assert.deepEqual(ab(line([[1, 5]])), { a: 0, b: 0 });
+  assert.deepEqual(ab(line([[2, 5], [2, 7], [2, -1]])), { a: 0, b: 0 });
+  const r = line([[2, 5], [3, 7]]);
+  r.remove([3], 7);
+  assert.deepEqual(ab(r), { a: 0, b: 0 });
+  assert.equal(r.fit().determined, false);
+  assert.deepEqual(ab(line([[2, 5], [3, 7]])), { a: 1, b: 2 });
+  assert.throws(
+    () => new LeastSquares(1).remove([1], 2),
+    (e: unknown) => e instanceof LeastSquaresError && e.code === "remove-from-empty",
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Serialization (the pipeline's checkpoint)
+
+Deno.test("toJSON/fromJSON restore the state exactly; the state continues bit for bit", () => {
+  for (const [k, intercept] of [[1, true], [4, true], [3, false]] as const) {
+    const rows = randomRows(k, 300, 30 + k);
+    const s = new LeastSquares(k, { intercept });
+    // Far from the first row and with some removals, so that the shift moved and the low parts
+    // of the double-double sums are not zero.
+    for (const r of rows.slice(0, 200)) s.add(r.x, r.y * 1e3 + 1.7e9);
+    for (const r of rows.slice(0, 50)) s.remove(r.x, r.y * 1e3 + 1.7e9);
+    const text = JSON.stringify(s);
+    const copy = LeastSquares.fromJSON(JSON.parse(text));
+    assert.equal(JSON.stringify(copy), text);
+    assert.deepEqual(copy.fit(), s.fit());
+    assert.deepEqual(copy.stats(), s.stats());
+    for (const r of rows.slice(200)) {
+      s.add(r.x, r.y);
+      copy.add(r.x, r.y);
+    }
+    for (const r of rows.slice(50, 150)) {
+      s.remove(r.x, r.y * 1e3 + 1.7e9);
+      copy.remove(r.x, r.y * 1e3 + 1.7e9);
+    }
+    assert.deepEqual(copy.fit(), s.fit());
+    assert.deepEqual(copy.stats(), s.stats());
+    assert.equal(JSON.stringify(copy), JSON.stringify(s));
+  }
+  // The size depends on k alone (and the digits of n).
+  const length = (k: number) => JSON.stringify(new LeastSquares(k)).length;
+  const data = (s: LeastSquares) => s.toJSON().data.length;
+  assert.equal(data(new LeastSquares(6)), data(fitOf(randomRows(6, 20, 1), 6)));
+  assert.ok(length(1) < 300 && length(15) < 3900 && length(16) > 4096, `${length(16)}`);
+});
+
+Deno.test("fromJSON refuses what is not a serialized state", () => {
+  const good = JSON.parse(JSON.stringify(fitOf(randomRows(2, 10, 3), 2)));
+  const refused = (value: unknown, why: RegExp) =>
+    assert.throws(
+      () => LeastSquares.fromJSON(value),
+      (e: unknown) =>
+        e instanceof LeastSquaresError && e.code === "invalid-snapshot" && why.test(e.message),
+    );
+  refused(null, /not an object/);
+  refused({ ...good, k: 0 }, /k/);
+  refused({ ...good, intercept: "yes" }, /boolean/);
+  refused({ ...good, n: -1 }, /\bn\b/);
+  refused({ ...good, data: "!!" }, /base64/);
+  refused({ ...good, k: 3 }, /k = 3 needs/);
+  const nan = new Uint8Array(8 * 27); // k = 2: 5·3 + 3·4 numbers
+  new DataView(nan.buffer).setFloat64(0, NaN, true);
+  refused({ ...good, data: btoa(String.fromCharCode(...nan)) }, /not finite/);
+  assert.equal(LeastSquares.fromJSON(good).count, 10);
 });

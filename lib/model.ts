@@ -1,0 +1,301 @@
+/**
+ * The regression model of a run, bound to the input's columns: which column is the target y,
+ * which are the features, the polynomial degree, the intercept, and whether the statistics are
+ * reported. Bound, it turns a row's received strings into the design row (x₁ … x_k, y) of a
+ * {@linkcode LeastSquares} state, and the state into the values of the change stream's columns.
+ *
+ * The change stream's columns (before `time,diff`):
+ *
+ * | model                               | columns                                    |
+ * | ----------------------------------- | ------------------------------------------ |
+ * | one feature (`y ≈ a + b·x`)         | `a,b`                                      |
+ * | features x₁ … x_k                   | `a,b_x1,…,b_xk`                            |
+ * | `degree` D (`y ≈ a + b1·x + … + bD·x^D`) | `a,b1,…,bD`                           |
+ * | without intercept                   | the same without `a`                       |
+ * | `stats`                             | then `n,r2,se`, then `se_a,se_b…`          |
+ *
+ * `se` is the residual standard error √(SSE/(n − p)), `se_<c>` the standard error of the
+ * coefficient in column `<c>`. While the fit is undetermined — fewer rows than unknowns, or
+ * features that are constant or collinear among the rows held — every value but `n` is 0, as the
+ * reference reports `a = 0, b = 0` before two distinct x arrived: never NaN.
+ *
+ * @module
+ */
+
+import { parseNumber } from "./protocol.ts";
+import { type LeastSquares, MAX_MAGNITUDE } from "./regression.ts";
+
+/** The target column when none is named. */
+export const DEFAULT_TARGET = "y";
+
+/** The largest number of features (or polynomial degree) a model may have. */
+export const MAX_FEATURES = 1024;
+
+const RESERVED = "diff";
+
+/** What to fit. Every field has a default. */
+export interface ModelOptions {
+  /** The column of y. Default `y`. */
+  readonly target?: string;
+  /** The feature columns, in order. Default: every column but the target (and `diff`). */
+  readonly features?: readonly string[];
+  /** Fit a polynomial of this degree in the single feature. Default 1. */
+  readonly degree?: number;
+  /** Fit an intercept a. Default true; false fits through the origin. */
+  readonly intercept?: boolean;
+  /** Report `n`, `r2`, `se` and the standard errors of the coefficients. Default false. */
+  readonly stats?: boolean;
+}
+
+/** One row of the design: the k feature values (powers of x for a polynomial) and y. */
+export interface DesignRow {
+  /** The k regressors: the features' values, or x, x², …, x^D for a polynomial. */
+  readonly x: Float64Array;
+  /** The target's value. */
+  readonly y: number;
+}
+
+/**
+ * Checks the options on their own (before any column is known). Returns what is wrong, for a
+ * person, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { checkModelOptions } from "./model.ts";
+ * checkModelOptions({ features: ["x", "y"] }); // '--features names the target "y": …'
+ * checkModelOptions({ features: ["x"], degree: 3 }); // undefined
+ * ```
+ */
+export function checkModelOptions(options: ModelOptions): string | undefined {
+  const target = options.target ?? DEFAULT_TARGET;
+  const degree = options.degree ?? 1;
+  const features = options.features;
+  if (target === "") return "--target must name a column";
+  if (target === RESERVED) {
+    return `"${RESERVED}" is reserved for retractions (1 inserts a row, -1 retracts it); ` +
+      "it cannot be the target";
+  }
+  if (!Number.isInteger(degree) || degree < 1 || degree > MAX_FEATURES) {
+    return `--degree must be a whole number from 1 to ${MAX_FEATURES}, not ${degree}`;
+  }
+  if (features === undefined) return undefined;
+  if (features.length === 0) return "--features must name at least one column";
+  if (features.length > MAX_FEATURES) {
+    return `--features names ${features.length} columns; at most ${MAX_FEATURES} are supported`;
+  }
+  if (features.some((f) => f === "")) return "--features has an empty column name";
+  if (features.includes(RESERVED)) {
+    return `"${RESERVED}" is reserved for retractions; it cannot be a feature`;
+  }
+  if (features.includes(target)) {
+    return `--features names the target "${target}": a column cannot predict itself ` +
+      "(choose the target with --target)";
+  }
+  const twice = features.find((f, i) => features.indexOf(f) !== i);
+  if (twice !== undefined) return `--features names "${twice}" twice`;
+  if (degree > 1 && features.length > 1) {
+    return `--degree ${degree} fits a polynomial in one feature, but --features names ` +
+      `${features.length} (${features.join(",")})`;
+  }
+  return undefined;
+}
+
+/**
+ * A model bound to the input's columns.
+ *
+ * @example
+ * ```ts
+ * import { Model } from "./model.ts";
+ * import { LeastSquares } from "./regression.ts";
+ * const model = Model.bind({ stats: true }, ["x", "y"]);
+ * if (!(model instanceof Model)) throw new Error(model.problem);
+ * model.columns; // ["a", "b", "n", "r2", "se", "se_a", "se_b"]
+ * const state = new LeastSquares(model.k);
+ * for (const values of [["0", "1"], ["1", "3"], ["2", "5"]]) {
+ *   const row = model.read(values);
+ *   if ("reason" in row) throw new Error(row.reason);
+ *   state.add(row.x, row.y);
+ * }
+ * model.values(state); // [1, 2, 3, 1, 0, 0, 0]
+ * model.read(["1", "abc"]); // { reason: 'column "y": "abc" is not a decimal number' }
+ * ```
+ */
+export class Model {
+  /** The target column. */
+  readonly target: string;
+  /** The feature columns, in order. */
+  readonly features: readonly string[];
+  /** The polynomial degree (1: a linear model in the features). */
+  readonly degree: number;
+  /** Whether the model has an intercept. */
+  readonly intercept: boolean;
+  /** Whether the statistics are reported. */
+  readonly stats: boolean;
+  /** The number of coefficients besides the intercept: the state's k. */
+  readonly k: number;
+  /** The change stream's columns, before `time` and `diff`. */
+  readonly columns: readonly string[];
+  readonly #targetIndex: number;
+  readonly #featureIndex: readonly number[];
+
+  private constructor(
+    options: Required<ModelOptions>,
+    targetIndex: number,
+    featureIndex: readonly number[],
+  ) {
+    this.target = options.target;
+    this.features = options.features;
+    this.degree = options.degree;
+    this.intercept = options.intercept;
+    this.stats = options.stats;
+    this.k = options.degree > 1 ? options.degree : options.features.length;
+    this.#targetIndex = targetIndex;
+    this.#featureIndex = featureIndex;
+    const coefficients = options.degree > 1
+      ? Array.from({ length: options.degree }, (_, i) => `b${i + 1}`)
+      : options.features.length === 1
+      ? ["b"]
+      : options.features.map((f) => `b_${f}`);
+    const fitted = options.intercept ? ["a", ...coefficients] : coefficients;
+    this.columns = options.stats
+      ? [...fitted, "n", "r2", "se", ...fitted.map((c) => `se_${c}`)]
+      : fitted;
+  }
+
+  /**
+   * Binds the options to the input's columns (`diff` excluded). Returns the model, or what
+   * prevents fitting these columns, for a person: which name is missing and which columns exist.
+   */
+  static bind(options: ModelOptions, columns: readonly string[]): Model | { problem: string } {
+    const checked = checkModelOptions(options);
+    if (checked !== undefined) return { problem: checked };
+    const target = options.target ?? DEFAULT_TARGET;
+    const degree = options.degree ?? 1;
+    const have = `the columns are ${columns.join(",")}`;
+    if (!columns.includes(target)) {
+      return {
+        problem: `${have}, with no "${target}" to fit: send a header naming it, ` +
+          "or choose the target with --target",
+      };
+    }
+    const others = columns.filter((c) => c !== target && c !== RESERVED);
+    const features = options.features ?? others;
+    const missing = features.filter((f) => !columns.includes(f));
+    if (missing.length > 0) {
+      return {
+        problem: `${have}, with no feature ${missing.map((m) => `"${m}"`).join(" or ")}: ` +
+          `choose the features among ${others.join(",") || "(none)"} with --features`,
+      };
+    }
+    if (features.length === 0) {
+      return {
+        problem: `${have}, with no feature to fit "${target}" on: ` +
+          "send a header with more columns",
+      };
+    }
+    if (features.length > MAX_FEATURES) {
+      return { problem: `${have}: ${features.length} features; at most ${MAX_FEATURES}` };
+    }
+    if (degree > 1 && features.length > 1) {
+      return {
+        problem: `${have}: --degree ${degree} fits a polynomial in one feature, ` +
+          `choose it with --features (one of ${features.join(",")})`,
+      };
+    }
+    return new Model(
+      {
+        target,
+        features,
+        degree,
+        intercept: options.intercept ?? true,
+        stats: options.stats ?? false,
+      },
+      columns.indexOf(target),
+      features.map((f) => columns.indexOf(f)),
+    );
+  }
+
+  /**
+   * The design row of a row's values (in the columns' order), or why the row cannot be fitted:
+   * a value that is not a decimal number, or whose magnitude (or power, for a polynomial)
+   * exceeds {@linkcode MAX_MAGNITUDE}; the reason names the column.
+   */
+  read(values: readonly string[]): DesignRow | { reason: string } {
+    const x = new Float64Array(this.k);
+    const features = this.#featureIndex;
+    for (let j = 0; j < features.length; j++) {
+      const name = this.features[j];
+      const v = parseNumber(values[features[j]]);
+      if (typeof v !== "number") return { reason: `column "${name}": ${v.reason}` };
+      if (!(Math.abs(v) <= MAX_MAGNITUDE)) return { reason: tooLarge(name, String(v)) };
+      if (this.degree === 1) {
+        x[j] = v;
+        continue;
+      }
+      for (let p = 1; p <= this.degree; p++) {
+        x[p - 1] = power(v, p);
+        if (!(Math.abs(x[p - 1]) <= MAX_MAGNITUDE)) {
+          return { reason: tooLarge(name, `${name}^${p} = ${v}^${p}`) };
+        }
+      }
+    }
+    const y = parseNumber(values[this.#targetIndex]);
+    if (typeof y !== "number") return { reason: `column "${this.target}": ${y.reason}` };
+    if (!(Math.abs(y) <= MAX_MAGNITUDE)) return { reason: tooLarge(this.target, String(y)) };
+    return { x, y };
+  }
+
+  /** The values of {@linkcode Model.columns} for the rows a state holds (zeros while undetermined). */
+  values(state: LeastSquares): number[] {
+    const fit = state.fit();
+    const out = this.intercept ? [fit.intercept, ...fit.coefficients] : [...fit.coefficients];
+    if (!this.stats) return out;
+    const s = state.stats();
+    out.push(s.n, s.r2, s.se);
+    if (this.intercept) out.push(s.seIntercept);
+    out.push(...s.seCoefficients);
+    return out;
+  }
+
+  /**
+   * What the model fits, in a few words: `y on x`, `y on x1,x2 without intercept`,
+   * `y on x to degree 3 with statistics`. Two models with the same description are the same.
+   */
+  describe(): string {
+    return `${this.target} on ${this.features.join(",")}` +
+      (this.degree > 1 ? ` to degree ${this.degree}` : "") +
+      (this.intercept ? "" : " without intercept") +
+      (this.stats ? " with statistics" : "");
+  }
+}
+
+function tooLarge(column: string, what: string): string {
+  return `column "${column}": ${what} exceeds the fit's range (magnitude at most 2^480 ≈ 3.1e144)`;
+}
+
+const SPLITTER = 134217729; // 2^27 + 1
+
+/**
+ * x^p rounded once to the nearest double (up to rare double-double ties): the product chain is
+ * carried in double-double, so the design holds the float64 rounding of the exact power — the
+ * best a float64 design can hold (repeated multiplication would round p − 1 times).
+ */
+function power(x: number, p: number): number {
+  let hi = x;
+  let lo = 0;
+  for (let i = 1; i < p; i++) {
+    const prod = hi * x;
+    let c = SPLITTER * hi;
+    const hh = c - (c - hi);
+    const hl = hi - hh;
+    c = SPLITTER * x;
+    const xh = c - (c - x);
+    const xl = x - xh;
+    const err = ((hh * xh - prod) + hh * xl + hl * xh) + hl * xl;
+    const t = err + lo * x;
+    hi = prod + t;
+    lo = t - (hi - prod);
+    if (!(Math.abs(hi) <= MAX_MAGNITUDE)) return hi;
+  }
+  return hi;
+}
