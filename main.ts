@@ -1,6 +1,7 @@
 /**
- * kafka-regression's runner: reads messages from a Kafka topic (or a file), fits y ≈ a + b·x at
- * every commit and writes the input log, the change stream of the fit and the errors.
+ * kafka-regression's runner: reads messages from a Kafka topic (or a file), fits
+ * y ≈ a + b₁·x₁ + … + b_k·x_k (or a polynomial in one x) at every commit, over every row or a
+ * sliding window, and writes the input log, the change stream of the fit and the errors.
  *
  * @module
  */
@@ -8,30 +9,46 @@
 import { parseArgs } from "node:util";
 import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "./lib/csv_rows.ts";
 import { KafkaError, KafkaSource } from "./lib/kafka.ts";
-import { FIT_COLUMNS, type Output, Pipeline } from "./lib/pipeline.ts";
+import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
+import { type Output, Pipeline } from "./lib/pipeline.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
 import { describeSettings, SettingsError } from "./lib/settings.ts";
+import type { WindowSpec } from "./lib/window.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, resolveKafka } from "./io/kafka_cli.ts";
 import { readLines } from "./io/line_source.ts";
 import { Sink } from "./io/sink.ts";
 
 const HELP = `Usage: deno run -A main.ts [options]
 
-Fits y ≈ a + b·x, live, on a stream of points read from a Kafka topic (or a file), and writes
-every change of the fit. Runs until stopped (Ctrl-C), --max-commits or --idle-exit-ms.
+Fits y ≈ a + b₁·x₁ + … + b_k·x_k by least squares, live, on a stream of rows read from a Kafka
+topic (or a file), and writes every change of the fit. Runs until stopped (Ctrl-C),
+--max-commits or --idle-exit-ms.
 
 Source:
   --from FILE          read one message per line of FILE ('-' = standard input) instead of Kafka
   --format FORMAT      csv (default), json or raw
-  --x NAME, --y NAME   the columns to fit (default x and y)
   --max-commits N      exit once the commit counter reaches N
   --idle-exit-ms MS    Kafka: exit after MS without a message
   --autocommit-ms MS   Kafka: close pending rows that no *COMMIT* followed within MS
                        (default 1500; 0 = off)
 
+Model (the change stream's columns: a,b with one feature; a,b_<feature>,… with several):
+  --target NAME        the column of y (default y)
+  --features A,B,…     the feature columns, in order (default: every other column but diff)
+  --degree D           fit a + b1·x + … + bD·x^D in the one feature: columns a,b1,…,bD
+  --no-intercept       fit through the origin: no column a
+  --stats              add the columns n, r2, se (residual standard error) and the
+                       standard error of each coefficient: se_a, se_b, …
+  --window N           fit the last N committed rows only
+  --window-ms MS       fit the rows of the last MS milliseconds only, by the message
+                       timestamps (Kafka), or the time a line was read (--from)
+  While the rows do not determine the fit (fewer rows than coefficients, or features that are
+  constant or collinear), every value but n is 0. A row whose diff column (csv) or "diff" field
+  (json) is -1 retracts an earlier row with the same values.
+
 Outputs (created or truncated; appended to when a Kafka group resumes from its checkpoint):
   --input-log PATH     every committed row, as received (default regression_input.csv)
-  --output PATH        the fit a,b as a change stream (default regression_output_stream.csv;
+  --output PATH        the fit as a change stream (default regression_output_stream.csv;
                        '-' = standard output)
   --errors PATH        messages that could not be used: position,reason,raw
                        (default regression_errors.csv)
@@ -41,15 +58,23 @@ ${KAFKA_HELP}
   -h, --help           this help
 
 Protocol: the first message names the columns (csv); each row counts once a *COMMIT* message
-follows. Exit status: 0 at the end of the input or when stopped, 1 when the input cannot be
+follows. Kafka offsets are committed with a checkpoint of the fit, so that a restart of the
+consumer group resumes; with a window, or a fit too large for the 4096 bytes Kafka keeps with
+an offset (about 16 features or more), offsets are not committed and a restart reads the topic
+again. Exit status: 0 at the end of the input or when stopped, 1 when the input cannot be
 fitted or Kafka fails, 2 on a usage error.
 `;
 
 const OPTIONS = {
   from: { type: "string" },
   format: { type: "string", default: "csv" },
-  x: { type: "string", default: "x" },
-  y: { type: "string", default: "y" },
+  target: { type: "string", default: "y" },
+  features: { type: "string" },
+  degree: { type: "string", default: "1" },
+  "no-intercept": { type: "boolean", default: false },
+  stats: { type: "boolean", default: false },
+  window: { type: "string" },
+  "window-ms": { type: "string" },
   "max-commits": { type: "string" },
   "idle-exit-ms": { type: "string" },
   "autocommit-ms": { type: "string", default: "1500" },
@@ -80,9 +105,33 @@ function options(args: string[]) {
   if (!FORMATS.includes(values.format as Format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${values.format}"`);
   }
+  const model: ModelOptions = {
+    target: values.target,
+    features: values.features?.split(","),
+    degree: wholeNumber("degree", values.degree),
+    intercept: !values["no-intercept"],
+    stats: values.stats,
+  };
+  const problem = checkModelOptions(model);
+  if (problem !== undefined) throw new UsageError(problem);
+  const rows = wholeNumber("window", values.window);
+  const ms = wholeNumber("window-ms", values["window-ms"]);
+  if (rows !== undefined && ms !== undefined) {
+    throw new UsageError("--window and --window-ms cannot be combined: choose one");
+  }
+  if (rows === 0 || ms === 0) {
+    throw new UsageError(`--window${rows === 0 ? "" : "-ms"} must be at least 1`);
+  }
+  const window: WindowSpec | undefined = rows !== undefined
+    ? { rows }
+    : ms !== undefined
+    ? { ms }
+    : undefined;
   return {
     ...values,
     format: values.format as Format,
+    model,
+    window,
     maxCommits: wholeNumber("max-commits", values["max-commits"]),
     idleExitMs: wholeNumber("idle-exit-ms", values["idle-exit-ms"]),
     autocommitMs: wholeNumber("autocommit-ms", values["autocommit-ms"]) ?? 0,
@@ -167,8 +216,8 @@ async function main(args: string[]): Promise<number> {
   }
   const pipeline = new Pipeline({
     format: opts.format,
-    x: opts.x,
-    y: opts.y,
+    model: opts.model,
+    window: opts.window,
     maxCommits: opts.maxCommits,
   });
   if (pipeline.fatal !== undefined) {
@@ -207,13 +256,19 @@ async function main(args: string[]): Promise<number> {
     output: await Sink.open(opts.output, resume),
     errors: await Sink.open(opts.errors, resume),
   };
-  if (sinks.output.fresh) sinks.output.append(headerLine(FIT_COLUMNS));
   if (sinks.errors.fresh) sinks.errors.append(ERROR_HEADER);
   if (sinks.input.fresh && pipeline.columns !== undefined) {
     sinks.input.append(headerLine(pipeline.columns));
   }
+  // The change stream's columns depend on the input's: its header is written once they are known
+  // (at once when resuming from a checkpoint; never twice into a file a resumed run appends to).
+  let outputHeader = !sinks.output.fresh;
   const write = async (out: Output) => {
     if (out.columns !== undefined) sinks.input.append(headerLine(out.columns));
+    if (!outputHeader && pipeline.outputColumns !== undefined) {
+      sinks.output.append(headerLine(pipeline.outputColumns));
+      outputHeader = true;
+    }
     sinks.input.append(inputLines(out.inputRows));
     sinks.output.append(changeLines(out.changes));
     sinks.errors.append(errorLines(out.errors));
@@ -223,6 +278,7 @@ async function main(args: string[]): Promise<number> {
   let failure: Error | undefined;
   let lastMessageAt = Date.now();
   let pendingSince: number | undefined;
+  let notCommitting = false;
   try {
     for await (const batch of source.batches) {
       const now = Date.now();
@@ -242,7 +298,19 @@ async function main(args: string[]): Promise<number> {
           index = -1;
         }
       }
-      if (acknowledge) await source.acknowledge(index, pipeline.checkpoint());
+      if (acknowledge) {
+        const checkpoint = pipeline.checkpoint();
+        if ("text" in checkpoint) {
+          await source.acknowledge(index, checkpoint.text);
+        } else if (source.redelivers && !notCommitting) {
+          notCommitting = true;
+          console.error(
+            `main.ts: offsets are not committed: ${checkpoint.problem}. A restart of this ` +
+              "consumer group reads the topic again as auto.offset.reset says (default: from " +
+              "the beginning) and rewrites the outputs",
+          );
+        }
+      }
       if (pipeline.fatal !== undefined || pipeline.done) break;
       if (opts.idleExitMs !== undefined && now - lastMessageAt >= opts.idleExitMs) break;
     }

@@ -176,6 +176,60 @@ Deno.test({
       });
     });
 
+    await t.step(
+      "JSON retractions and --window over Kafka; a restart re-reads the topic",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          const messages = [
+            '{"x":0,"y":1}',
+            '{"x":1,"y":3}',
+            "*COMMIT*", // (0,1),(1,3): a = 1, b = 2
+            '{"x":2,"y":7}',
+            "*COMMIT*", // window of 2: (1,3),(2,7)
+            '{"x":2,"y":7,"diff":-1}',
+            "*COMMIT*", // (1,3) alone: undetermined
+            '{"x":3,"y":5}',
+            '{"x":9,"y":9,"diff":2}', // offset 8: not a diff
+            "*COMMIT*", // (1,3),(3,5)
+            '{"x":0,"y":1,"diff":-1}', // offset 10: has left the window
+            "*COMMIT*",
+          ];
+          await Deno.writeTextFile(`${dir}/messages.txt`, messages.join("\n") + "\n");
+          assert.equal(
+            (await sh(`kcat -P ${plain} -t ${topic} -p 0 -l messages.txt`, dir)).code,
+            0,
+          );
+          const run = () =>
+            sh(
+              `${MAIN} ${plain} -t ${topic} -X group.id=win-${topic} --format json --window 2 ` +
+                "--max-commits 5 --output -",
+              dir,
+            );
+          const expected = "a,b,time,diff\n1,2,0,1\n1,2,1,-1\n-1,4,1,1\n-1,4,2,-1\n0,0,2,1\n" +
+            "0,0,3,-1\n2,1,3,1\n";
+          const first = await run();
+          assert.equal(first.code, 0, first.stderr);
+          assert.equal(first.stdout, expected);
+          assert.match(first.stderr, /5 rows, 5 commits, 2 errors/);
+          assert.match(
+            first.stderr,
+            /offsets are not committed: a window of the last 2 rows needs its rows to resume/,
+          );
+          const errors = Deno.readTextFileSync(`${dir}/regression_errors.csv`);
+          assert.match(errors, new RegExp(`${topic}/0@8,"field ""diff"": ""2"" is not 1`));
+          assert.match(errors, new RegExp(`${topic}/0@10,"retraction of a row that is not in`));
+          // No checkpoint was committed: the same group reads the topic again, from its start,
+          // and writes the same outputs anew.
+          const second = await run();
+          assert.equal(second.code, 0, second.stderr);
+          assert.doesNotMatch(second.stderr, /resuming/);
+          assert.equal(second.stdout, expected);
+          assert.equal(Deno.readTextFileSync(`${dir}/regression_errors.csv`), errors);
+        });
+      },
+    );
+
     await t.step("errors users meet: unreachable broker, unknown setting", async () => {
       const unreachable = await sh(`${MAIN} -b 127.0.0.1:1 --output -`);
       assert.equal(unreachable.code, 1);

@@ -103,7 +103,8 @@ Deno.test("usage errors, refusals and --help", async () => {
       dir,
     );
     assert.equal(noColumns.code, 1);
-    assert.match(noColumns.stderr, /stdin:1: the columns are a,b, with no "x" or "y" to fit/);
+    assert.match(noColumns.stderr, /stdin:1: the columns are a,b, with no "y" to fit/);
+    assert.match(noColumns.stderr, /choose the target with --target/);
     const missing = await sh(`${deno("main.ts")} --from nowhere.txt`, dir);
     assert.notEqual(missing.code, 0);
   } finally {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import type { ChangeRow } from "../lib/changelog.ts";
 import { Pipeline } from "../lib/pipeline.ts";
 import type { Message } from "../lib/protocol.ts";
+import { LeastSquares } from "../lib/regression.ts";
 
 const messages = (...values: string[]): Message[] =>
   values.map((value, i) => ({ value, position: `line ${i + 1}` }));
@@ -50,16 +52,19 @@ Deno.test("rows left without a commit at the end are reported, not silently drop
 Deno.test("a header without the fit's columns stops the run with a fatal reason", () => {
   const run = new Pipeline({ format: "csv" });
   const out = run.process(messages("a,b", "1,2", "*COMMIT*"));
-  assert.match(run.fatal ?? "", /at line 1: the columns are a,b, with no "x" or "y" to fit/);
+  assert.match(run.fatal ?? "", /at line 1: the columns are a,b, with no "y" to fit/);
   assert.deepEqual(out.inputRows, []);
   assert.deepEqual(run.process(messages("1,2", "*COMMIT*")).inputRows, []);
 });
 
 Deno.test("other columns can be chosen; raw input is refused at once", () => {
-  const run = new Pipeline({ format: "csv", x: "t", y: "v" });
+  const run = new Pipeline({ format: "csv", model: { target: "v", features: ["t"] } });
   const out = run.process(messages("v,t,note", "1,0,a", "3,1,b", "*COMMIT*"));
   assert.deepEqual(out.changes, [{ values: [1, 2], time: 0, diff: 1 }]);
-  assert.match(new Pipeline({ format: "raw" }).fatal ?? "", /columns are data, with no "x" or "y"/);
+  assert.deepEqual(run.outputColumns, ["a", "b"]);
+  assert.match(new Pipeline({ format: "raw" }).fatal ?? "", /columns are data, with no "y"/);
+  const bad = new Pipeline({ format: "csv", model: { features: ["x", "y"] } });
+  assert.match(bad.fatal ?? "", /at start: --features names the target "y"/);
 });
 
 Deno.test("json rows fit the same as csv rows", () => {
@@ -102,8 +107,9 @@ Deno.test("a run resumed from a checkpoint continues exactly as one run", () => 
 
   const first = new Pipeline({ format: "csv" });
   const a = first.process(messages(...all.slice(0, 5)));
-  const checkpoint = first.checkpoint();
-  assert.ok(checkpoint !== undefined && checkpoint.length < 1000);
+  const written = first.checkpoint();
+  assert.ok("text" in written && written.text.length < 1000);
+  const checkpoint = written.text;
   const second = new Pipeline({ format: "csv" });
   assert.equal(second.restore(checkpoint), undefined);
   const b = second.process(messages(...all.slice(5)));
@@ -114,7 +120,283 @@ Deno.test("a run resumed from a checkpoint continues exactly as one run", () => 
   assert.match(new Pipeline({ format: "csv" }).restore("nonsense") ?? "", /not JSON/);
   assert.match(new Pipeline({ format: "csv" }).restore("{}") ?? "", /not one of this version/);
   assert.match(
-    new Pipeline({ format: "csv", x: "t" }).restore(checkpoint) ?? "",
+    new Pipeline({ format: "csv", model: { target: "t" } }).restore(checkpoint) ?? "",
     /no "t" to fit/,
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Models, statistics, retractions and windows
+
+/** The values of the last change row inserted. */
+function lastFit(changes: readonly ChangeRow[]): readonly number[] {
+  const inserted = changes.filter((c) => c.diff === 1);
+  assert.ok(inserted.length > 0, "no change row inserted");
+  return inserted[inserted.length - 1].values;
+}
+
+function assertClose(actual: readonly number[], expected: readonly number[], relative = 1e-12) {
+  assert.equal(actual.length, expected.length, `${actual} vs ${expected}`);
+  actual.forEach((v, i) => {
+    const e = expected[i];
+    const error = e === 0 ? Math.abs(v) : Math.abs(v - e) / Math.abs(e);
+    assert.ok(error <= relative, `[${i}]: ${v} vs ${e} (${error})`);
+  });
+}
+
+/** The fit of `rows` ([x…, y]) by a fresh state, as model.values would report it. */
+function freshFit(rows: readonly (readonly number[])[], k: number, stats = false): number[] {
+  const s = new LeastSquares(k);
+  for (const r of rows) s.add(r.slice(0, k), r[k]);
+  const f = s.fit();
+  const out = [f.intercept, ...f.coefficients];
+  if (!stats) return out;
+  const t = s.stats();
+  return [...out, t.n, t.r2, t.se, t.seIntercept, ...t.seCoefficients];
+}
+
+Deno.test("several features: a then b_<feature>; zeros while undetermined", () => {
+  const run = new Pipeline({ format: "csv" });
+  // y = 1 + 2u + 3w; the column order of the input does not matter.
+  const out = run.process(messages(
+    "w,y,u",
+    "0,1,0",
+    "0,3,1",
+    "*COMMIT*", // two rows, three unknowns: undetermined
+    "0,5,2",
+    "*COMMIT*", // w is constant so far: undetermined
+    "1,4,0",
+    "*COMMIT*",
+  ));
+  assert.deepEqual(run.outputColumns, ["a", "b_w", "b_u"]);
+  assert.deepEqual(out.changes.slice(0, 1), [{ values: [0, 0, 0], time: 0, diff: 1 }]);
+  assert.equal(out.changes.filter((c) => c.time === 1).length, 0);
+  assert.deepEqual(out.changes.slice(1).map((c) => [c.time, c.diff]), [[2, -1], [2, 1]]);
+  assertClose(lastFit(out.changes), [1, 3, 2]);
+});
+
+Deno.test("--degree: a, b1 … bD of a polynomial in the one feature", () => {
+  const run = new Pipeline({ format: "json", model: { degree: 2 } });
+  // y = 1 − x + 0.5x²
+  const points = [-2, -1, 0, 1, 2, 3].map((x) => `{"x":${x},"y":${1 - x + 0.5 * x * x}}`);
+  const out = run.process(messages(...points, "*COMMIT*"));
+  assert.deepEqual(run.outputColumns, ["a", "b1", "b2"]);
+  assertClose(lastFit(out.changes), [1, -1, 0.5]);
+  const many = new Pipeline({ format: "csv", model: { degree: 2 } });
+  many.process(messages("x1,x2,y"));
+  assert.match(many.fatal ?? "", /--degree 2 fits a polynomial in one feature/);
+});
+
+Deno.test("--stats: n, r2, se and the standard errors, as a fresh state computes them", () => {
+  const run = new Pipeline({ format: "csv", model: { stats: true } });
+  const rows = [[0, 1.5], [1, 2.25], [2, 4.5], [3, 4.75], [4, 7]];
+  const out = run.process(messages("x,y", ...rows.map((r) => r.join(",")), "*COMMIT*"));
+  assert.deepEqual(run.outputColumns, ["a", "b", "n", "r2", "se", "se_a", "se_b"]);
+  assert.deepEqual(lastFit(out.changes), freshFit(rows, 1, true));
+  // By hand: x̄ = 2, ȳ = 4, Sxx = 10, Sxy = 13.5, SST = 19.125, so b = 1.35, a = 1.3,
+  // SSE = SST − b·Sxy = 0.9, se = √(0.9/3), se_b = se/√Sxx.
+  const [a, b, n, r2, se, , seB] = lastFit(out.changes);
+  assertClose([a, b, n, r2, se, seB], [
+    1.3,
+    1.35,
+    5,
+    1 - 0.9 / 19.125,
+    Math.sqrt(0.3),
+    Math.sqrt(0.03),
+  ]);
+});
+
+Deno.test("json retractions: the exact inverse of the insertion; below zero is an error", () => {
+  const run = new Pipeline({ format: "json" });
+  const out = run.process(messages(
+    '{"x":0,"y":1,"diff":-1}', // nothing to retract
+    "*COMMIT*",
+    '{"x":0,"y":1}',
+    '{"x":1,"y":3}',
+    '{"x":0.1,"y":77.7}',
+    "*COMMIT*",
+    '{"diff":-1,"y":77.7,"x":0.1}',
+    "*COMMIT*",
+    '{"x":0,"y":1,"diff":-1}',
+    '{"x":1,"y":3,"diff":-1}',
+    '{"x":5,"y":5,"diff":-1}', // the state is empty again: refused
+    "*COMMIT*",
+  ));
+  assert.deepEqual(out.columns, ["x", "y"]);
+  assert.deepEqual(out.errors.map((e) => e.position), ["line 1", "line 11"]);
+  assert.match(out.errors[0].reason, /retraction while the fit holds no row/);
+  assert.match(out.errors[0].reason, /can only tell that nothing is left to retract/);
+  assert.deepEqual(out.inputRows.map((r) => [r.values.join(","), r.time, r.diff]), [
+    ["0,1", 1, 1],
+    ["1,3", 1, 1],
+    ["0.1,77.7", 1, 1],
+    ["0.1,77.7", 2, -1],
+    ["0,1", 3, -1],
+    ["1,3", 3, -1],
+  ]);
+  // After the retraction the fit is the line through (0,1),(1,3) again; after removing every
+  // row it is exactly the undetermined fit.
+  const byTime = (t: number) => out.changes.filter((c) => c.time === t && c.diff === 1);
+  assert.deepEqual(byTime(2)[0].values, [1, 2]);
+  assert.deepEqual(byTime(3)[0].values, [0, 0]);
+  assert.deepEqual(run.counts, { rows: 6, commits: 4, errors: 2, pending: 0 });
+});
+
+Deno.test("a count window: every commit's fit is a fresh fit of the window's rows", () => {
+  const W = 5;
+  const run = new Pipeline({ format: "csv", window: { rows: W }, model: { stats: true } });
+  run.process(messages("x,y"));
+  const rows: number[][] = [];
+  let state = 7;
+  const next = () => (state = (state * 48271) % 2147483647) / 2147483647;
+  for (let commit = 0; commit < 30; commit++) {
+    const batch: string[] = [];
+    for (let i = 0; i < commit % 4; i++) {
+      const x = 1.7e9 + rows.length;
+      rows.push([x, 3 + 0.5 * (x - 1.7e9) + next()]);
+      batch.push(rows[rows.length - 1].join(","));
+    }
+    const out = run.process(messages(...batch, "*COMMIT*"));
+    const expected = freshFit(rows.slice(-W), 1, true);
+    if (out.changes.length > 0) assertClose(lastFit(out.changes), expected);
+    else assert.equal(batch.length, 0, `commit ${commit} changed no fit`);
+  }
+});
+
+Deno.test("a time window: rows leave by timestamp; when all left, exactly the empty fit", () => {
+  const run = new Pipeline({ format: "csv", window: { ms: 1000 }, model: { stats: true } });
+  const at = (value: string, timestamp?: number): Message => ({
+    value,
+    position: `t@${timestamp}`,
+    timestamp,
+  });
+  const first = run.process([
+    at("x,y", 0),
+    at("0,1", 0),
+    at("1,3", 500),
+    at("*COMMIT*", 600),
+    at("2,7", 1200), // (0,1) leaves at this commit: 0 ≤ 1300 − 1000
+    at("*COMMIT*", 1300),
+    at("3,3"), // no timestamp: refused
+    at("*COMMIT*", 1400),
+  ]);
+  assert.deepEqual(
+    lastFit(first.changes.filter((c) => c.time === 0)),
+    freshFit([[0, 1], [1, 3]], 1, true),
+  );
+  assert.deepEqual(lastFit(first.changes), freshFit([[1, 3], [2, 7]], 1, true));
+  assert.deepEqual(first.errors.map((e) => e.position), ["t@undefined"]);
+  assert.match(first.errors[0].reason, /no timestamp, which a time window \(--window-ms\) needs/);
+  // Every row leaves: the fit is exactly the undetermined one, and what follows is bit for bit
+  // what a fresh run computes.
+  const empty = run.process([at("*COMMIT*", 5000)]);
+  assert.deepEqual(lastFit(empty.changes), [0, 0, 0, 0, 0, 0, 0]);
+  const later = ["0.1,0.7", "0.3,0.2", "0.7,0.9"];
+  const again = run.process([...later.map((v) => at(v, 5100)), at("*COMMIT*", 5200)]);
+  const fresh = new Pipeline({ format: "csv", model: { stats: true } });
+  const expected = fresh.process(messages("x,y", ...later, "*COMMIT*"));
+  assert.deepEqual(lastFit(again.changes), lastFit(expected.changes));
+});
+
+Deno.test("a window: a retraction takes the row out of the window, or is an error", () => {
+  const run = new Pipeline({ format: "csv", window: { rows: 3 } });
+  const out = run.process(messages(
+    "x,y,diff",
+    "0,1,1",
+    "1,3,1",
+    "2,9,1",
+    "*COMMIT*",
+    "2,9,-1", // in the window: removed from it and from the fit
+    "*COMMIT*",
+    "4,9,1",
+    "5,12,1", // (0,1) leaves
+    "*COMMIT*",
+    "0,1,-1", // has left the window: error, nothing changes
+    "*COMMIT*",
+  ));
+  const fits = out.changes.filter((c) => c.diff === 1).map((c) => [c.time, c.values]);
+  assert.deepEqual(fits[1], [1, [1, 2]]);
+  assertClose(fits[2][1] as number[], freshFit([[1, 3], [4, 9], [5, 12]], 1));
+  assert.equal(fits.length, 3);
+  assert.deepEqual(out.errors.map((e) => e.position), ["line 11"]);
+  assert.match(out.errors[0].reason, /not in the window/);
+  // The window is 3 rows after the retraction: (1,3),(4,9),(5,11) — (2,9) is not counted twice.
+  assert.deepEqual(run.counts, { rows: 6, commits: 4, errors: 1, pending: 0 });
+});
+
+Deno.test("a long window run does not drift from a fresh fit of its rows", () => {
+  // 300 000 rows at x ≈ 1.7e9 through a window of 1 000 rows, committed 1 000 at a time:
+  // 299 000 removals. The last fit must equal a fresh fit of the last 1 000 rows.
+  const W = 1000;
+  const run = new Pipeline({ format: "csv", window: { rows: W }, model: { stats: true } });
+  run.process(messages("x,y"));
+  const rows: number[][] = [];
+  let seed = 3;
+  const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  let last: ChangeRow[] = [];
+  for (let commit = 0; commit < 300; commit++) {
+    const batch: Message[] = [];
+    for (let i = 0; i < W; i++) {
+      const t = rows.length;
+      const row = [1.7e9 + t, 5 + 2.5e-4 * t + (next() - 0.5)];
+      rows.push(row);
+      batch.push({ value: `${row[0]},${row[1]}`, position: `${t}` });
+    }
+    batch.push({ value: "*COMMIT*", position: "c" });
+    last = run.process(batch).changes;
+  }
+  assertClose(lastFit(last), freshFit(rows.slice(-W), 1, true), 1e-12);
+});
+
+Deno.test("checkpoints: none with a window, none beyond the size limit; other options refused", () => {
+  const windowed = new Pipeline({ format: "csv", window: { rows: 10 } });
+  windowed.process(messages("x,y", "0,1", "*COMMIT*"));
+  const refused = windowed.checkpoint();
+  assert.ok("problem" in refused);
+  assert.match(refused.problem, /a window of the last 10 rows needs its rows to resume/);
+
+  const plain = new Pipeline({ format: "csv" });
+  plain.process(messages("x,y", "0,1", "1,3", "*COMMIT*"));
+  const written = plain.checkpoint();
+  assert.ok("text" in written);
+  assert.match(
+    new Pipeline({ format: "csv", window: { ms: 60_000 } }).restore(written.text) ?? "",
+    /a window of the last 60000 ms needs its rows to resume.*another consumer group/,
+  );
+  assert.match(
+    new Pipeline({ format: "csv", model: { stats: true } }).restore(written.text) ?? "",
+    /a run that fitted y on x; this run fits y on x with statistics: run with the same options/,
+  );
+  assert.match(new Pipeline({ format: "csv" }).restore('{"v":1,"columns":[]}') ?? "", /version/);
+
+  // 16 features: the exact state takes more than Kafka's 4096 bytes.
+  const names = Array.from({ length: 16 }, (_, j) => `x${j}`);
+  const wide = new Pipeline({ format: "csv" });
+  wide.process(
+    messages([...names, "y"].join(","), names.map(() => "1").join(",") + ",2", "*COMMIT*"),
+  );
+  const tooBig = wide.checkpoint();
+  assert.ok("problem" in tooBig);
+  assert.match(tooBig.problem, /16 coefficients takes \d+ bytes, more than the 4096/);
+  // 15 features fit, and resume exactly.
+  const fifteen = names.slice(1);
+  const all = [
+    [...fifteen, "y"].join(","),
+    ...Array.from(
+      { length: 40 },
+      (_, i) => [...fifteen.map((_, j) => Math.sin(i * (j + 1))), i].join(","),
+    ),
+  ];
+  const whole = new Pipeline({ format: "csv" }).process([
+    ...messages(...all.slice(0, 21), "*COMMIT*"),
+    ...messages(...all.slice(21), "*COMMIT*"),
+  ]);
+  const first = new Pipeline({ format: "csv" });
+  first.process(messages(...all.slice(0, 21), "*COMMIT*"));
+  const fits = first.checkpoint();
+  assert.ok("text" in fits, "problem" in fits ? fits.problem : "");
+  const second = new Pipeline({ format: "csv" });
+  assert.equal(second.restore(fits.text), undefined);
+  const rest = second.process(messages(...all.slice(21), "*COMMIT*"));
+  assert.deepEqual(lastFit(rest.changes), lastFit(whole.changes));
 });
