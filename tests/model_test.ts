@@ -55,7 +55,7 @@ Deno.test("output columns: a,b; a,b_<feature>…; a,b1…bD; stats; no intercept
 Deno.test("read: the features in order, then y; bad values name their column", () => {
   const model = bound({ target: "v", features: ["w", "u"] }, ["u", "v", "w", "note"]);
   const row = model.read(["1.5", "-2", "3e2", "anything"]);
-  assert.deepEqual(row, { x: Float64Array.of(300, 1.5), y: -2 });
+  assert.deepEqual(row, { x: [300, 1.5], y: -2 });
   assert.deepEqual(model.read(["1", "2", "0x3", "n"]), {
     reason: 'column "w": "0x3" is not a decimal number',
   });
