@@ -16,8 +16,9 @@
  * error in the state; a running bound of it is kept per column. So:
  *
  * - `remove` subtracts exactly what `add` added, and removing the last row resets the state;
- *   a window of 1 000 rows slid 1e7 times (k = 1; 1e5 times at k = 4; x ≈ 1.7e9) gives, to the last bit
- *   of every reported double, the fit and statistics of a fresh state holding its rows;
+ *   a window of 1 000 rows slid 1e7 times (k = 1; 1e5 times at k = 4; x ≈ 1.7e9) gives, to
+ *   the last bit of every reported double, the fit and statistics of a fresh state holding its
+ *   rows;
  * - `merge` re-expresses the other state's sums about this state's z₀ in double-double and adds
  *   them: the result equals one pass over both inputs to ≈ 1e-30 of the sums;
  * - row order changes only the last bits of the double-double sums.
