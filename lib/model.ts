@@ -6,13 +6,13 @@
  *
  * The change stream's columns (before `time,diff`):
  *
- * | model                               | columns                                    |
- * | ----------------------------------- | ------------------------------------------ |
- * | one feature (`y ≈ a + b·x`)         | `a,b`                                      |
- * | features x₁ … x_k                   | `a,b_x1,…,b_xk`                            |
- * | `degree` D (`y ≈ a + b1·x + … + bD·x^D`) | `a,b1,…,bD`                           |
- * | without intercept                   | the same without `a`                       |
- * | `stats`                             | then `n,r2,se`, then `se_a,se_b…`          |
+ * | model                                    | columns                           |
+ * | ---------------------------------------- | --------------------------------- |
+ * | one feature (`y ≈ a + b·x`)              | `a,b`                             |
+ * | features x₁ … x_k                        | `a,b_x1,…,b_xk`                   |
+ * | `degree` D (`y ≈ a + b1·x + … + bD·x^D`) | `a,b1,…,bD`                       |
+ * | without intercept                        | the same without `a`              |
+ * | `stats`                                  | then `n,r2,se`, then `se_a,se_b…` |
  *
  * `se` is the residual standard error √(SSE/(n − p)), `se_<c>` the standard error of the
  * coefficient in column `<c>`. While the fit is undetermined — fewer rows than unknowns, or
