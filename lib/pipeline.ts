@@ -218,9 +218,8 @@ export class Pipeline {
           const timestamp = event.timestamp;
           const timed = this.#window?.timed === true;
           if (timed && timestamp !== undefined) this.#window?.advance(timestamp);
-          const model = this.#model;
-          if (model === undefined) break; // unreachable: rows follow a header
-          const row = model.read(event.values);
+          const row = this.#model?.read(event.values) ??
+            { reason: "no columns are known to read this row by" }; // rows follow a header
           if ("reason" in row) {
             this.#error(out, event.position, row.reason, event.raw);
           } else if (timed && !Number.isFinite(timestamp)) {
