@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { PythonRandom } from "../lib/random.ts";
 import { COMMIT, Decoder, type Event, type Format, parseNumber } from "../lib/protocol.ts";
 
 function decode(format: Format, values: string[]): Event[] {
@@ -241,4 +243,21 @@ Deno.test("numbers are parsed strictly", () => {
   }
   assert.match((parseNumber("1e400") as { reason: string }).reason, /overflows/);
   assert.match((parseNumber("0x10") as { reason: string }).reason, /not a decimal number/);
+});
+
+Deno.test("csv: records without quotes or line breaks decode as csv-parse reads them", () => {
+  const rng = new PythonRandom(5);
+  const pieces = ["0", "-1.5e3", "", " ", "a b", "x", "é", "\t", ";", "'", "#", "\\"];
+  for (let trial = 0; trial < 2000; trial++) {
+    const fields = Array.from(
+      { length: 1 + Math.floor(rng.random() * 4) },
+      () => pieces[Math.floor(rng.random() * pieces.length)],
+    );
+    const line = fields.join(",");
+    if (line.trim() === "") continue;
+    const decoder = new Decoder({ format: "csv" });
+    decoder.decode([{ value: Array.from(fields, (_, i) => `c${i}`).join(","), position: "h" }]);
+    const [event] = decoder.decode([{ value: line, position: "p" }]);
+    assert.deepEqual(valuesOf(event), parse(line, { relax_column_count: true })[0], line);
+  }
 });
