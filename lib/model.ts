@@ -248,8 +248,7 @@ export class Model {
 
   /** The values of {@linkcode Model.columns} for the rows a state holds (zeros while undetermined). */
   values(state: LeastSquares): number[] {
-    const fit = state.fit();
-    const out = this.intercept ? [fit.intercept, ...fit.coefficients] : [...fit.coefficients];
+    const out = state.fitValues();
     if (!this.stats) return out;
     const s = state.stats();
     out.push(s.n, s.r2, s.se);

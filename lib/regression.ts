@@ -651,6 +651,18 @@ export class LeastSquares {
     };
   }
 
+  /**
+   * The fit as a plain array — the intercept (when the model has one), then the k coefficients;
+   * zeros while undetermined — for callers on the hot path: a typed array from
+   * {@linkcode LeastSquares.fit} costs more to allocate than the solve at k = 1.
+   */
+  fitValues(): number[] {
+    this.#solve();
+    const out: number[] = this.intercept ? [this.#interceptValue] : [];
+    for (let j = 0; j < this.k; j++) out.push(this.#beta[j]);
+    return out;
+  }
+
   /** The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions). */
   stats(): LeastSquaresStats {
     this.#solve();

@@ -673,3 +673,23 @@ Deno.test("fromJSON refuses what is not a serialized state", () => {
   refused({ ...good, data: btoa(String.fromCharCode(...nan)) }, /not finite/);
   assert.equal(LeastSquares.fromJSON(good).count, 10);
 });
+
+Deno.test("fitValues is fit() as one plain array: intercept first, zeros while undetermined", () => {
+  const rng = new PythonRandom(21);
+  for (const [k, intercept] of [[1, true], [3, true], [2, false]] as const) {
+    const state = new LeastSquares(k, { intercept });
+    const expectedLength = k + (intercept ? 1 : 0);
+    assert.deepEqual(state.fitValues(), new Array(expectedLength).fill(0));
+    for (let i = 0; i < 20; i++) {
+      const x = Array.from({ length: k }, () => rng.random() * 10);
+      state.add(x, 1 + x.reduce((s, v, j) => s + (j + 2) * v, 0) + rng.random());
+      const fit = state.fit();
+      const values = state.fitValues();
+      assert.ok(Array.isArray(values));
+      assert.deepEqual(
+        values,
+        intercept ? [fit.intercept, ...fit.coefficients] : [...fit.coefficients],
+      );
+    }
+  }
+});
