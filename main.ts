@@ -8,13 +8,13 @@
 
 import { parseArgs } from "node:util";
 import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "./lib/csv_rows.ts";
-import { KafkaError, KafkaSource } from "./lib/kafka.ts";
+import { KafkaSource } from "./lib/kafka.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
 import { type Output, Pipeline } from "./lib/pipeline.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
-import { describeSettings, SettingsError } from "./lib/settings.ts";
+import { describeSettings } from "./lib/settings.ts";
 import type { WindowSpec } from "./lib/window.ts";
-import { KAFKA_HELP, KAFKA_OPTIONS, resolveKafka } from "./io/kafka_cli.ts";
+import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka_cli.ts";
 import { readLines } from "./io/line_source.ts";
 import { Sink } from "./io/sink.ts";
 
@@ -229,15 +229,7 @@ async function main(args: string[]): Promise<number> {
   try {
     source = await openSource(opts);
   } catch (e) {
-    if (e instanceof SettingsError) {
-      console.error(`main.ts: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof KafkaError) {
-      console.error(`main.ts: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return reportKafkaFailure("main.ts", e);
   }
   if (source.checkpoint !== undefined) {
     const problem = pipeline.restore(source.checkpoint);

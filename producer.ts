@@ -6,11 +6,17 @@
  */
 
 import { parseArgs } from "node:util";
-import { KafkaError, KafkaProducer } from "./lib/kafka.ts";
+import { KafkaProducer } from "./lib/kafka.ts";
 import { noisyLine, type NoisyLineOptions, REFERENCE } from "./lib/noisy_line.ts";
 import { COMMIT } from "./lib/protocol.ts";
-import { describeSettings, type KafkaSettings, SettingsError } from "./lib/settings.ts";
-import { KAFKA_HELP, KAFKA_OPTIONS, PASSWORD_VARIABLE, resolveKafka } from "./io/kafka_cli.ts";
+import { describeSettings, type KafkaSettings } from "./lib/settings.ts";
+import {
+  KAFKA_HELP,
+  KAFKA_OPTIONS,
+  PASSWORD_VARIABLE,
+  reportKafkaFailure,
+  resolveKafka,
+} from "./io/kafka_cli.ts";
 
 const HELP = `Usage: deno run producer.ts [options]
 
@@ -228,15 +234,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`producer.ts: sent ${opts.line.count} rows`);
     return 0;
   } catch (e) {
-    if (e instanceof SettingsError) {
-      console.error(`producer.ts: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof KafkaError) {
-      console.error(`producer.ts: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return reportKafkaFailure("producer.ts", e);
   } finally {
     await producer?.close();
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { KafkaError } from "../lib/kafka.ts";
 import {
   type KafkaSettings,
   parseAssignment,
@@ -107,4 +108,15 @@ export async function resolveKafka(values: KafkaOptionValues): Promise<ResolvedK
       `cannot read ssl.ca.location ${settings.caLocation}: ${(e as Error).message}`,
     );
   }
+}
+
+/**
+ * Reports a failure to set up or use Kafka on standard error, prefixed by `script`, and returns
+ * the exit status: 2 for settings the user must correct, 1 for Kafka failures. Anything else is
+ * a bug and is thrown again.
+ */
+export function reportKafkaFailure(script: string, error: unknown): number {
+  if (!(error instanceof SettingsError) && !(error instanceof KafkaError)) throw error;
+  console.error(`${script}: ${error.message}`);
+  return error instanceof SettingsError ? 2 : 1;
 }

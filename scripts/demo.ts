@@ -80,9 +80,16 @@ const runner = new Deno.Command(deno, {
     "--output",
     "-",
   ],
-  stdout: "inherit",
+  stdout: "piped",
   stderr: "inherit",
 }).spawn();
+// The change stream goes to the terminal as it grows, and to its file, as main.ts would write it.
+const [toTerminal, toFile] = runner.stdout.tee();
+const shown = Promise.all([
+  toTerminal.pipeTo(Deno.stdout.writable, { preventClose: true }),
+  Deno.open("regression_output_stream.csv", { write: true, create: true, truncate: true })
+    .then((file) => toFile.pipeTo(file.writable)),
+]);
 const producer = new Deno.Command(deno, {
   args: [
     "run",
@@ -111,7 +118,7 @@ const stop = () => {
   }
 };
 Deno.addSignalListener("SIGINT", stop);
-const [produced, ran] = await Promise.all([producer.status, runner.status]);
+const [produced, ran] = await Promise.all([producer.status, runner.status, shown]);
 Deno.removeSignalListener("SIGINT", stop);
 await broker?.stop();
 console.error(

@@ -252,6 +252,36 @@ Deno.test({
       );
     });
 
+    await t.step("deno task demo runs producer and runner together on the broker", async () => {
+      await inDir(async (dir) => {
+        const ran = await sh(
+          `${deno("scripts/demo.ts")} -b ${broker.plaintext} --interval-ms 50`,
+          dir,
+        );
+        assert.equal(ran.code, 0, ran.stderr);
+        assert.match(ran.stderr, /using the broker at/);
+        // The change stream went to the terminal as it grew, and the files hold the reference.
+        assertSameChangeStream(ran.stdout, referenceOutput);
+        assertReference(dir, ran);
+      });
+    });
+
+    await t.step("producer --rate paces the rows", async () => {
+      await inDir(async (dir) => {
+        const topic = freshTopic();
+        const start = performance.now();
+        const produced = await sh(
+          `${PRODUCE} ${plain} -t ${topic} --count 300 --rate 200 --header-delay-ms 0`,
+          dir,
+        );
+        const seconds = (performance.now() - start) / 1000;
+        assert.equal(produced.code, 0, produced.stderr);
+        assert.ok(seconds >= 1.4, `300 rows at 200 rows/s took ${seconds} s`);
+        const ran = await sh(`${MAIN} ${plain} -t ${topic} --max-commits 300 --output -`, dir);
+        assert.match(ran.stderr, /300 rows, 300 commits, 0 errors/);
+      });
+    });
+
     if (broker.kind !== "local") return;
     const { username, password } = broker.users[0];
     const scram = `-X sasl.mechanism=SCRAM-SHA-256 -X sasl.username=${username}`;
