@@ -46,14 +46,19 @@ export const KAFKA_HELP = `Kafka:
 
 /** The parsed values of {@linkcode KAFKA_OPTIONS}. */
 export interface KafkaOptionValues {
+  /** `-b`: overrides `bootstrap.servers`. */
   readonly "bootstrap-servers"?: string;
+  /** Each `-X key=value`, in order. */
   readonly set: readonly string[];
+  /** `--settings`: the path of a JSON object of settings. */
   readonly settings?: string;
 }
 
 /** Settings ready for the adapter, with the CA's PEM text read. */
 export interface ResolvedKafka {
+  /** The validated settings. */
   readonly settings: KafkaSettings;
+  /** The PEM text of `ssl.ca.location`, when given. */
   readonly ca?: string;
 }
 
