@@ -10,7 +10,8 @@ import { parseArgs } from "node:util";
 import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "./lib/csv_rows.ts";
 import { KafkaSource } from "./lib/kafka.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
-import { type Output, Pipeline } from "./lib/pipeline.ts";
+import { FILE_SIZES_BYTES, fileSizes, withFileSizes } from "./lib/checkpoint.ts";
+import { MAX_CHECKPOINT_BYTES, type Output, Pipeline } from "./lib/pipeline.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
 import { describeSettings } from "./lib/settings.ts";
 import type { WindowSpec } from "./lib/window.ts";
@@ -219,6 +220,7 @@ async function main(args: string[]): Promise<number> {
     model: opts.model,
     window: opts.window,
     maxCommits: opts.maxCommits,
+    maxCheckpointBytes: MAX_CHECKPOINT_BYTES - FILE_SIZES_BYTES,
   });
   if (pipeline.fatal !== undefined) {
     console.error(`main.ts: cannot fit --format ${opts.format} input ${pipeline.fatal}`);
@@ -242,12 +244,23 @@ async function main(args: string[]): Promise<number> {
   const onSignal = () => source.stop();
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
 
+  // Resuming, each file keeps what it held at the checkpoint: the rows after it come again.
   const resume = source.checkpoint !== undefined;
+  const sizes = resume ? fileSizes(source.checkpoint ?? "") : undefined;
+  const keep = (size: number | null | undefined) => resume ? size ?? Infinity : undefined;
   const sinks = {
-    input: await Sink.open(opts["input-log"], resume),
-    output: await Sink.open(opts.output, resume),
-    errors: await Sink.open(opts.errors, resume),
+    input: await Sink.open(opts["input-log"], keep(sizes?.input)),
+    output: await Sink.open(opts.output, keep(sizes?.output)),
+    errors: await Sink.open(opts.errors, keep(sizes?.errors)),
   };
+  for (const [name, sink] of Object.entries(sinks)) {
+    if (sink.missing > 0) {
+      console.error(
+        `main.ts: the ${name} file is ${sink.missing} bytes shorter than at the checkpoint ` +
+          "(moved or edited?); appending to it anyway",
+      );
+    }
+  }
   if (sinks.errors.fresh) sinks.errors.append(ERROR_HEADER);
   if (sinks.input.fresh && pipeline.columns !== undefined) {
     sinks.input.append(headerLine(pipeline.columns));
@@ -293,7 +306,14 @@ async function main(args: string[]): Promise<number> {
       if (acknowledge) {
         const checkpoint = pipeline.checkpoint();
         if ("text" in checkpoint) {
-          await source.acknowledge(index, checkpoint.text);
+          await source.acknowledge(
+            index,
+            withFileSizes(checkpoint.text, {
+              input: sinks.input.size ?? null,
+              output: sinks.output.size ?? null,
+              errors: sinks.errors.size ?? null,
+            }),
+          );
         } else if (source.redelivers && !notCommitting) {
           notCommitting = true;
           console.error(

@@ -26,27 +26,43 @@ export class Sink {
 
   /** Whether the sink starts empty (a new or truncated file, or standard output). */
   readonly fresh: boolean;
+  /** How many bytes the file holds once the buffer is flushed (undefined for standard output). */
+  #size: number | undefined;
+  /** How many bytes a resumed file was missing, if it was shorter than its checkpoint. */
+  readonly missing: number;
 
-  private constructor(writer: Deno.FsFile | typeof Deno.stdout, fresh: boolean) {
+  private constructor(
+    writer: Deno.FsFile | typeof Deno.stdout,
+    size: number | undefined,
+    missing = 0,
+  ) {
     this.#writer = writer;
-    this.fresh = fresh;
+    this.#size = size;
+    this.fresh = size === undefined || size === 0;
+    this.missing = missing;
   }
 
   /**
-   * Opens `target` for writing: `-` is standard output, anything else a file path, truncated
-   * unless `append` is set and the file already holds something.
+   * Opens `target` for writing: `-` is standard output, anything else a file path. A file is
+   * truncated, unless `resumeAt` is given: then it keeps its first `resumeAt` bytes — what a run
+   * had written when it checkpointed, so that rows written after that checkpoint, which the
+   * resumed run writes again, are not there twice — and is appended to. `Infinity` keeps it
+   * whole.
    */
-  static async open(target: SinkTarget, append = false): Promise<Sink> {
-    if (target === "-") return new Sink(Deno.stdout, true);
-    const size = append ? await Deno.stat(target).then((s) => s.size, () => 0) : 0;
-    const resume = size > 0;
-    const file = await Deno.open(target, {
-      write: true,
-      create: true,
-      truncate: !resume,
-      append: resume,
-    });
-    return new Sink(file, !resume);
+  static async open(target: SinkTarget, resumeAt?: number): Promise<Sink> {
+    if (target === "-") return new Sink(Deno.stdout, undefined);
+    const size = resumeAt === undefined ? 0 : await Deno.stat(target).then((s) => s.size, () => 0);
+    const keep = Math.min(size, resumeAt ?? 0);
+    const file = await Deno.open(target, { write: true, create: true });
+    await file.truncate(keep);
+    await file.seek(keep, Deno.SeekMode.Start);
+    const missing = resumeAt !== undefined && Number.isFinite(resumeAt) ? resumeAt - keep : 0;
+    return new Sink(file, keep, missing);
+  }
+
+  /** How many bytes the file holds once the buffer is flushed (undefined for standard output). */
+  get size(): number | undefined {
+    return this.#size;
   }
 
   /** Appends text to the buffer. */
@@ -59,6 +75,7 @@ export class Sink {
     if (this.#chunks.length === 0) return;
     let bytes = this.#encoder.encode(this.#chunks.join(""));
     this.#chunks = [];
+    if (this.#size !== undefined) this.#size += bytes.length;
     while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
   }
 
