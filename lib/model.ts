@@ -23,7 +23,7 @@
  */
 
 import { parseNumber } from "./protocol.ts";
-import { type LeastSquares, MAX_MAGNITUDE } from "./regression.ts";
+import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./regression.ts";
 
 /** The target column when none is named. */
 export const DEFAULT_TARGET = "y";
@@ -234,7 +234,7 @@ export class Model {
         continue;
       }
       for (let p = 1; p <= this.degree; p++) {
-        x[p - 1] = power(v, p);
+        x[p - 1] = roundedPower(v, p);
         if (!(Math.abs(x[p - 1]) <= MAX_MAGNITUDE)) {
           return { reason: tooLarge(name, `${name}^${p} = ${v}^${p}`) };
         }
@@ -271,31 +271,4 @@ export class Model {
 
 function tooLarge(column: string, what: string): string {
   return `column "${column}": ${what} exceeds the fit's range (magnitude at most 2^480 ≈ 3.1e144)`;
-}
-
-const SPLITTER = 134217729; // 2^27 + 1
-
-/**
- * x^p rounded once to the nearest double (up to rare double-double ties): the product chain is
- * carried in double-double, so the design holds the float64 rounding of the exact power — the
- * best a float64 design can hold (repeated multiplication would round p − 1 times).
- */
-function power(x: number, p: number): number {
-  let hi = x;
-  let lo = 0;
-  for (let i = 1; i < p; i++) {
-    const prod = hi * x;
-    let c = SPLITTER * hi;
-    const hh = c - (c - hi);
-    const hl = hi - hh;
-    c = SPLITTER * x;
-    const xh = c - (c - x);
-    const xl = x - xh;
-    const err = ((hh * xh - prod) + hh * xl + hl * xh) + hl * xl;
-    const t = err + lo * x;
-    hi = prod + t;
-    lo = t - (hi - prod);
-    if (!(Math.abs(hi) <= MAX_MAGNITUDE)) return hi;
-  }
-  return hi;
 }

@@ -202,6 +202,30 @@ function ddMul(ah: number, al: number, bh: number, bl: number): void {
   DD[0] = r;
 }
 
+/**
+ * x^p (p ≥ 1) rounded once to the nearest double (up to rare double-double ties): the product
+ * chain is carried in double-double, so a polynomial design holds the float64 rounding of the
+ * exact power — the best a float64 design can hold (repeated multiplication would round p − 1
+ * times). Past {@linkcode MAX_MAGNITUDE} it stops and returns the (too large) partial power.
+ *
+ * @example
+ * ```ts
+ * import { roundedPower } from "./regression.ts";
+ * roundedPower(1.3, 3); // 2.197, where 1.3 * 1.3 * 1.3 gives 2.1970000000000005
+ * ```
+ */
+export function roundedPower(x: number, p: number): number {
+  let hi = x;
+  let lo = 0;
+  for (let i = 1; i < p; i++) {
+    ddMul(hi, lo, x, 0);
+    hi = DD[0];
+    lo = DD[1];
+    if (!(Math.abs(hi) <= MAX_MAGNITUDE)) return hi;
+  }
+  return hi;
+}
+
 /** DD = (ah + al) / (bh + bl), bh ≠ 0 (three quotient terms, as QD's accurate division). */
 function ddDiv(ah: number, al: number, bh: number, bl: number): void {
   const q1 = ah / bh;
