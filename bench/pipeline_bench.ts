@@ -10,6 +10,7 @@
  */
 import { Pipeline, type PipelineOptions } from "../lib/pipeline.ts";
 import type { Message } from "../lib/protocol.ts";
+import { PythonRandom } from "../lib/random.ts";
 
 /** Rows per benchmark iteration. */
 const ROWS = 20_000;
@@ -17,14 +18,8 @@ const ROWS = 20_000;
 const PER_COMMIT = 100;
 
 function messages(k: number): { header: Message; batch: Message[] } {
-  let s = k >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new PythonRandom(k);
+  const u = () => rng.random();
   const names = Array.from({ length: k }, (_, j) => `x${j + 1}`);
   const batch: Message[] = [];
   for (let i = 0; i < ROWS; i++) {

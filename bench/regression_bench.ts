@@ -9,6 +9,7 @@
  * @module
  */
 import { LeastSquares } from "../lib/regression.ts";
+import { PythonRandom } from "../lib/random.ts";
 
 /** Rows per benchmark iteration. */
 const BATCH = 1000;
@@ -22,14 +23,8 @@ interface Stream {
 }
 
 function stream(k: number, rows: number, seed: number): Stream {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new PythonRandom(seed);
+  const u = () => rng.random();
   const buffer = new Float64Array(rows * k);
   const x: Float64Array[] = [];
   const y = new Float64Array(rows);
