@@ -62,3 +62,13 @@ export function assertSameChangeStream(actual: string, expected: string, relativ
     byKey.delete(key(row));
   }
 }
+
+/** Runs `body` in a fresh temporary folder, removed afterwards whatever happens. */
+export async function inDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "kafka-regression-test-" });
+  try {
+    return await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

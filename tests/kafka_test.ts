@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { testBroker } from "../kafka/broker.ts";
-import { assertSameChangeStream, deno, type Ran, REFERENCE_DIR, ROOT, sh } from "./cli.ts";
+import { assertSameChangeStream, deno, inDir, type Ran, REFERENCE_DIR, ROOT, sh } from "./cli.ts";
 
 const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);
 const referenceOutput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_output_stream.csv`);
@@ -21,15 +21,6 @@ const referenceMessages = () =>
 
 let topics = 0;
 const freshTopic = () => `t${Date.now()}-${++topics}`;
-
-async function inDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "kafka-regression-test-" });
-  try {
-    return await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function assertReference(dir: string, ran: Ran) {
   assert.equal(ran.code, 0, ran.stderr);

@@ -6,19 +6,10 @@
 
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { deno, sh } from "./cli.ts";
+import { deno, inDir, sh } from "./cli.ts";
 import { lre, type NistName, readNistFixture } from "./nist.ts";
 
 const MAIN = deno("main.ts");
-
-async function inDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "kafka-regression-model-" });
-  try {
-    return await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** The rows of a CSV text, by column name. */
 const rowsOf = (text: string) => parse(text, { columns: true }) as Record<string, string>[];
