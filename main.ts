@@ -227,6 +227,14 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
 
+  if (opts.from !== undefined && opts.from !== "-") {
+    try {
+      await Deno.stat(opts.from);
+    } catch (e) {
+      console.error(`main.ts: cannot read --from ${opts.from}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   let source: Source;
   try {
     source = await openSource(opts);

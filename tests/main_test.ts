@@ -106,7 +106,8 @@ Deno.test("usage errors, refusals and --help", async () => {
     assert.match(noColumns.stderr, /stdin:1: the columns are a,b, with no "y" to fit/);
     assert.match(noColumns.stderr, /choose the target with --target/);
     const missing = await sh(`${deno("main.ts")} --from nowhere.txt`, dir);
-    assert.notEqual(missing.code, 0);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^main\.ts: cannot read --from nowhere\.txt: No such file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
