@@ -58,8 +58,21 @@ export function inputLines(rows: readonly InputRow[]): string {
  */
 export function changeLines(rows: readonly ChangeRow[]): string {
   let text = "";
-  for (const r of rows) text += `${r.values.join(",")},${r.time},${r.diff}\n`;
+  for (const r of rows) text += `${fieldsOf(r.values)},${r.time},${r.diff}\n`;
   return text;
+}
+
+// A retraction repeats the values of the previous insertion (the same array): their text is
+// remembered, which saves half the number formatting of a change stream.
+let lastValues: readonly number[] | undefined;
+let lastFields = "";
+
+function fieldsOf(values: readonly number[]): string {
+  if (values !== lastValues) {
+    lastValues = values;
+    lastFields = values.join(",");
+  }
+  return lastFields;
 }
 
 /** Error log lines: position, reason and the raw message, quoted where CSV needs it. */
