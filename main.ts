@@ -185,6 +185,12 @@ async function openSource(opts: Options): Promise<Source> {
     tickMs,
     onWaitingForTopic: () =>
       console.error(`main.ts: topic "${opts.topic}" does not exist yet; waiting for it`),
+    onManyPartitions: (count) =>
+      console.error(
+        `main.ts: topic "${opts.topic}" has ${count} partitions; they are read in delivery ` +
+          "order, which Kafka does not define across partitions, while the protocol (header " +
+          "first, then rows and *COMMIT*) needs one order: send to one partition",
+      ),
   });
   console.error(
     `main.ts: reading topic "${opts.topic}" at ${describeSettings(settings)}, ` +

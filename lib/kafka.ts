@@ -134,6 +134,8 @@ export interface SourceOptions {
   readonly tickMs: number;
   /** Called once if the topic does not exist yet: the source waits for it. */
   readonly onWaitingForTopic?: () => void;
+  /** Called with the topic's partition count when it has more than one. */
+  readonly onManyPartitions?: (count: number) => void;
 }
 
 interface Delivery {
@@ -355,19 +357,41 @@ async function readCheckpoint(
       if (!waiting) options.onWaitingForTopic?.();
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    const partitions = metadata?.partitions.length ?? 0;
+    if (partitions > 1) options.onManyPartitions?.(partitions);
     if (!settings.enableAutoCommit) return undefined;
     const [offsets] = await admin.fetchOffsets({ groupId: settings.groupId, topics: [topic] });
     let best: { commits: number; text: string } | undefined;
-    for (const { metadata } of offsets?.partitions ?? []) {
-      if (!metadata) continue;
-      const commits = Number((JSON.parse(metadata) as { commits?: unknown }).commits ?? -1);
+    let committed = false;
+    for (const { offset, metadata } of offsets?.partitions ?? []) {
+      committed ||= Number(offset) >= 0;
+      const commits = checkpointCommits(metadata);
+      if (commits === undefined || metadata === null) continue;
       if (best === undefined || commits > best.commits) best = { commits, text: metadata };
+    }
+    if (committed && best === undefined) {
+      throw new KafkaError(
+        `group "${settings.groupId}" has offsets committed on topic "${topic}" but no ` +
+          "kafka-regression checkpoint (another tool's group?): resuming there would miss the " +
+          "header and the fit so far. Choose another group: -X group.id=…",
+      );
     }
     return best?.text;
   } catch (e) {
     throw explain(e, settings, `reading the offsets of group "${settings.groupId}"`);
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+}
+
+/** The commit counter of a checkpoint kept as offset metadata, if the metadata is one. */
+function checkpointCommits(metadata: string | null): number | undefined {
+  try {
+    const commits = (JSON.parse(metadata ?? "") as { commits?: unknown })?.commits;
+    return typeof commits === "number" ? commits : undefined;
+  } catch {
+    return undefined;
   }
 }
 

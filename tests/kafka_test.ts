@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Kafka } from "kafkajs";
 import { testBroker } from "../kafka/broker.ts";
 import { assertSameChangeStream, deno, inDir, type Ran, REFERENCE_DIR, ROOT, sh } from "./cli.ts";
 
@@ -262,6 +263,45 @@ Deno.test({
         /security\.protocol must be one of plaintext, ssl, sasl_plaintext, sasl_ssl/,
       );
     });
+
+    await t.step(
+      "a group with another tool's offsets, and several partitions, are said",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await Deno.writeTextFile(`${dir}/messages.txt`, referenceMessages());
+          assert.equal(
+            (await sh(`kcat -P ${plain} -t ${topic} -p 0 -l messages.txt`, dir)).code,
+            0,
+          );
+          // kcat's balanced consumer commits offsets, with no checkpoint of ours.
+          const kcat = await sh(
+            `kcat ${plain} -G foreign-${topic} ${topic} -o beginning -e -q`,
+            dir,
+          );
+          assert.equal(kcat.code, 0, kcat.stderr);
+          const foreign = await sh(
+            `${MAIN} ${plain} -t ${topic} -X group.id=foreign-${topic}`,
+            dir,
+          );
+          assert.equal(foreign.code, 1);
+          assert.match(
+            foreign.stderr,
+            /offsets committed on topic .* but no kafka-regression checkpoint/,
+          );
+
+          const wide = freshTopic();
+          const admin = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).admin();
+          await admin.connect();
+          await admin.createTopics({ topics: [{ topic: wide, numPartitions: 2 }] });
+          await admin.disconnect();
+          assert.equal((await sh(`kcat -P ${plain} -t ${wide} -p 0 -l messages.txt`, dir)).code, 0);
+          const ran = await sh(`${MAIN} ${plain} -t ${wide} --max-commits 10`, dir);
+          assert.match(ran.stderr, /has 2 partitions; .* send to one partition/);
+          assertReference(dir, ran);
+        });
+      },
+    );
 
     await t.step("deno task demo runs producer and runner together on the broker", async () => {
       await inDir(async (dir) => {
