@@ -30,6 +30,8 @@ Source:
   --format FORMAT      csv (default), json or raw
   --max-commits N      exit once the commit counter reaches N
   --idle-exit-ms MS    Kafka: exit after MS without a message
+  --progress-ms MS     print the counts on standard error every MS while rows arrive
+                       (default 10000; 0 = off)
   --autocommit-ms MS   Kafka: close pending rows that no *COMMIT* followed within MS
                        (default 1500; 0 = off)
 
@@ -78,6 +80,7 @@ const OPTIONS = {
   "window-ms": { type: "string" },
   "max-commits": { type: "string" },
   "idle-exit-ms": { type: "string" },
+  "progress-ms": { type: "string", default: "10000" },
   "autocommit-ms": { type: "string", default: "1500" },
   "input-log": { type: "string", default: "regression_input.csv" },
   output: { type: "string", default: "regression_output_stream.csv" },
@@ -135,6 +138,7 @@ function options(args: string[]) {
     window,
     maxCommits: wholeNumber("max-commits", values["max-commits"]),
     idleExitMs: wholeNumber("idle-exit-ms", values["idle-exit-ms"]),
+    progressMs: wholeNumber("progress-ms", values["progress-ms"]) ?? 0,
     autocommitMs: wholeNumber("autocommit-ms", values["autocommit-ms"]) ?? 0,
   };
 }
@@ -296,12 +300,23 @@ async function main(args: string[]): Promise<number> {
 
   let failure: Error | undefined;
   let lastMessageAt = Date.now();
+  let progress = { at: lastMessageAt, rows: pipeline.counts.rows };
   let pendingSince: number | undefined;
   let notCommitting = false;
   try {
     for await (const batch of source.batches) {
       const now = Date.now();
       if (batch.length > 0) lastMessageAt = now;
+      if (opts.progressMs > 0 && now - progress.at >= opts.progressMs) {
+        const { rows, commits, errors } = pipeline.counts;
+        if (rows > progress.rows) {
+          const rate = Math.round((rows - progress.rows) / ((now - progress.at) / 1000));
+          console.error(
+            `main.ts: ${rows} rows, ${commits} commits, ${errors} errors (${rate} rows/s)`,
+          );
+        }
+        progress = { at: now, rows };
+      }
       const out = pipeline.process(batch);
       await write(out);
       let acknowledge = out.lastCommitIndex >= 0;

@@ -43,7 +43,8 @@ export class Sink {
   }
 
   /**
-   * Opens `target` for writing: `-` is standard output, anything else a file path. A file is
+   * Opens `target` for writing: `-` is standard output, a device or pipe is written as it is,
+   * anything else is a file path. A file is
    * truncated, unless `resumeAt` is given: then it keeps its first `resumeAt` bytes — what a run
    * had written when it checkpointed, so that rows written after that checkpoint, which the
    * resumed run writes again, are not there twice — and is appended to. `Infinity` keeps it
@@ -51,7 +52,12 @@ export class Sink {
    */
   static async open(target: SinkTarget, resumeAt?: number): Promise<Sink> {
     if (target === "-") return new Sink(Deno.stdout, undefined);
-    const size = resumeAt === undefined ? 0 : await Deno.stat(target).then((s) => s.size, () => 0);
+    const info = await Deno.stat(target).catch(() => undefined);
+    if (info !== undefined && !info.isFile) {
+      // A device or a pipe (/dev/null, a FIFO): written to as it is, never cut.
+      return new Sink(await Deno.open(target, { write: true }), undefined);
+    }
+    const size = resumeAt === undefined ? 0 : info?.size ?? 0;
     const keep = Math.min(size, resumeAt ?? 0);
     const file = await Deno.open(target, { write: true, create: true });
     await file.truncate(keep);

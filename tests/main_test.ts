@@ -112,3 +112,26 @@ Deno.test("usage errors, refusals and --help", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("long runs report progress on standard error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ran = await sh(
+      `${deno("producer.ts", "")} --stdout --count 100000 --interval-ms 0 --header-delay-ms 0 | ` +
+        `${deno("main.ts")} --from - --progress-ms 20 --output /dev/null`,
+      dir,
+    );
+    assert.equal(ran.code, 0, ran.stderr);
+    const lines = ran.stderr.trimEnd().split("\n");
+    assert.ok(lines.length >= 2, ran.stderr);
+    assert.match(lines[0], /^main\.ts: \d+ rows, \d+ commits, 0 errors \(\d+ rows\/s\)$/);
+    assert.equal(lines.at(-1), "main.ts: 100000 rows, 100000 commits, 0 errors");
+    const quiet = await sh(
+      `printf 'x,y\\n0,1\\n*COMMIT*\\n' | ${deno("main.ts")} --from - --progress-ms 0 --output -`,
+      dir,
+    );
+    assert.equal(quiet.stderr, "main.ts: 1 rows, 1 commits, 0 errors\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
