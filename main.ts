@@ -7,17 +7,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "./lib/csv_rows.ts";
-import { KafkaSource } from "./lib/kafka.ts";
+import { type AckPoint, KafkaSource } from "./lib/kafka.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
-import { FILE_SIZES_BYTES, fileSizes, withFileSizes } from "./lib/checkpoint.ts";
-import { MAX_CHECKPOINT_BYTES, type Output, Pipeline } from "./lib/pipeline.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
 import { describeSettings } from "./lib/settings.ts";
 import type { WindowSpec } from "./lib/window.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka_cli.ts";
 import { readLines } from "./io/line_source.ts";
-import { Sink } from "./io/sink.ts";
+import { PipelineStage } from "./io/pipeline_stage.ts";
 
 const HELP = `Usage: deno run -A main.ts [options]
 
@@ -154,7 +151,9 @@ interface Source {
   readonly name: string;
   /** Whether input that no commit closed will be delivered again by the next run. */
   readonly redelivers: boolean;
-  acknowledge(index: number, checkpoint: string | undefined): Promise<void>;
+  /** Where the batch just delivered stands, to acknowledge it later. */
+  mark(): AckPoint | undefined;
+  acknowledge(point: AckPoint | undefined, index: number, checkpoint: string): Promise<void>;
   stop(): void;
   close(): Promise<void>;
 }
@@ -174,6 +173,7 @@ async function openSource(opts: Options): Promise<Source> {
       },
       name: opts.from === "-" ? "standard input" : opts.from,
       redelivers: false,
+      mark: () => undefined,
       acknowledge: () => Promise.resolve(),
       stop: () => stopped = true,
       close: () => Promise.resolve(),
@@ -205,7 +205,9 @@ async function openSource(opts: Options): Promise<Source> {
     checkpoint,
     name: `topic "${opts.topic}"`,
     redelivers: true,
-    acknowledge: (index, cp) => source.acknowledge(index, cp),
+    mark: () => source.mark(),
+    acknowledge: (point, index, cp) =>
+      point === undefined ? Promise.resolve() : source.acknowledge(point, index, cp),
     stop: () => source.stop(),
     close: () => source.close(),
   };
@@ -225,18 +227,29 @@ async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const pipeline = new Pipeline({
+  // The pipeline and the files live in a worker, so that they overlap with reading Kafka.
+  const stage = new PipelineStage();
+  try {
+    return await run(opts, stage);
+  } finally {
+    stage.close();
+  }
+}
+
+/** How many batches may be on their way to or in the worker at once, so that neither thread waits. */
+const IN_FLIGHT = 4;
+
+async function run(opts: Options, stage: PipelineStage): Promise<number> {
+  const created = await stage.create({
     format: opts.format,
     model: opts.model,
     window: opts.window,
     maxCommits: opts.maxCommits,
-    maxCheckpointBytes: MAX_CHECKPOINT_BYTES - FILE_SIZES_BYTES,
-  });
-  if (pipeline.fatal !== undefined) {
-    console.error(`main.ts: cannot fit --format ${opts.format} input ${pipeline.fatal}`);
+  }, opts.autocommitMs);
+  if (created.fatal !== undefined) {
+    console.error(`main.ts: cannot fit --format ${opts.format} input ${created.fatal}`);
     return 2;
   }
-
   if (opts.from !== undefined && opts.from !== "-") {
     try {
       await Deno.stat(opts.from);
@@ -251,64 +264,70 @@ async function main(args: string[]): Promise<number> {
   } catch (e) {
     return reportKafkaFailure("main.ts", e);
   }
-  if (source.checkpoint !== undefined) {
-    const problem = pipeline.restore(source.checkpoint);
-    if (problem !== undefined) {
-      console.error(`main.ts: cannot resume from the group's checkpoint: ${problem}`);
-      await source.close();
-      return 1;
-    }
+  let opened;
+  try {
+    opened = await stage.open(
+      { input: opts["input-log"], output: opts.output, errors: opts.errors },
+      source.checkpoint,
+    );
+  } catch (e) {
+    console.error(`main.ts: cannot open the output files: ${(e as Error).message}`);
+    await source.close();
+    return 1;
+  }
+  if (opened.problem !== undefined) {
+    console.error(`main.ts: cannot resume from the group's checkpoint: ${opened.problem}`);
+    await source.close();
+    return 1;
+  }
+  for (const { name, bytes } of opened.missing) {
+    console.error(
+      `main.ts: the ${name} file is ${bytes} bytes shorter than at the checkpoint ` +
+        "(moved or edited?); appending to it anyway",
+    );
   }
   const onSignal = () => source.stop();
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
 
-  // Resuming, each file keeps what it held at the checkpoint: the rows after it come again.
-  const resume = source.checkpoint !== undefined;
-  const sizes = resume ? fileSizes(source.checkpoint ?? "") : undefined;
-  const keep = (size: number | null | undefined) => resume ? size ?? Infinity : undefined;
-  const sinks = {
-    input: await Sink.open(opts["input-log"], keep(sizes?.input)),
-    output: await Sink.open(opts.output, keep(sizes?.output)),
-    errors: await Sink.open(opts.errors, keep(sizes?.errors)),
-  };
-  for (const [name, sink] of Object.entries(sinks)) {
-    if (sink.missing > 0) {
-      console.error(
-        `main.ts: the ${name} file is ${sink.missing} bytes shorter than at the checkpoint ` +
-          "(moved or edited?); appending to it anyway",
-      );
-    }
-  }
-  if (sinks.errors.fresh) sinks.errors.append(ERROR_HEADER);
-  if (sinks.input.fresh && pipeline.columns !== undefined) {
-    sinks.input.append(headerLine(pipeline.columns));
-  }
-  // The change stream's columns depend on the input's: its header is written once they are known
-  // (at once when resuming from a checkpoint; never twice into a file a resumed run appends to).
-  let outputHeader = !sinks.output.fresh;
-  const write = async (out: Output) => {
-    if (out.columns !== undefined) sinks.input.append(headerLine(out.columns));
-    if (!outputHeader && pipeline.outputColumns !== undefined) {
-      sinks.output.append(headerLine(pipeline.outputColumns));
-      outputHeader = true;
-    }
-    sinks.input.append(inputLines(out.inputRows));
-    sinks.output.append(changeLines(out.changes));
-    sinks.errors.append(errorLines(out.errors));
-    await Promise.all([sinks.input.flush(), sinks.output.flush(), sinks.errors.flush()]);
-  };
-
   let failure: Error | undefined;
+  let fatal: string | undefined;
+  let counts = { rows: 0, commits: 0, errors: 0, pending: 0 };
   let lastMessageAt = Date.now();
-  let progress = { at: lastMessageAt, rows: pipeline.counts.rows };
-  let pendingSince: number | undefined;
+  let progress = { at: lastMessageAt, rows: 0 };
   let notCommitting = false;
+  let stopping = false;
+  // Replies come in order; acknowledgements are chained so that offsets are committed in order.
+  const inFlight: Promise<void>[] = [];
+  let acknowledged = Promise.resolve();
   try {
     for await (const batch of source.batches) {
       const now = Date.now();
       if (batch.length > 0) lastMessageAt = now;
+      const point = source.mark();
+      const processed = stage.process(batch, now).then((p) => {
+        counts = p.counts;
+        fatal ??= p.fatal;
+        if (p.done || p.fatal !== undefined) {
+          stopping = true;
+          source.stop();
+        }
+        if (p.ack !== null) {
+          const { index, checkpoint } = p.ack;
+          acknowledged = acknowledged.then(() => source.acknowledge(point, index, checkpoint));
+        } else if (p.noCheckpoint !== undefined && source.redelivers && !notCommitting) {
+          notCommitting = true;
+          console.error(
+            `main.ts: offsets are not committed: ${p.noCheckpoint}. A restart of this ` +
+              "consumer group reads the topic again as auto.offset.reset says (default: from " +
+              "the beginning) and rewrites the outputs",
+          );
+        }
+        return acknowledged;
+      });
+      inFlight.push(processed);
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
       if (opts.progressMs > 0 && now - progress.at >= opts.progressMs) {
-        const { rows, commits, errors } = pipeline.counts;
+        const { rows, commits, errors } = counts;
         if (rows > progress.rows) {
           const rate = Math.round((rows - progress.rows) / ((now - progress.at) / 1000));
           console.error(
@@ -317,53 +336,23 @@ async function main(args: string[]): Promise<number> {
         }
         progress = { at: now, rows };
       }
-      const out = pipeline.process(batch);
-      await write(out);
-      let acknowledge = out.lastCommitIndex >= 0;
-      let index = out.lastCommitIndex;
-      if (pipeline.counts.pending === 0) {
-        pendingSince = undefined;
-      } else {
-        pendingSince ??= now;
-        if (opts.autocommitMs > 0 && now - pendingSince >= opts.autocommitMs && !pipeline.done) {
-          await write(pipeline.commitPending());
-          pendingSince = undefined;
-          acknowledge = true;
-          index = -1;
-        }
-      }
-      if (acknowledge) {
-        const checkpoint = pipeline.checkpoint();
-        if ("text" in checkpoint) {
-          await source.acknowledge(
-            index,
-            withFileSizes(checkpoint.text, {
-              input: sinks.input.size ?? null,
-              output: sinks.output.size ?? null,
-              errors: sinks.errors.size ?? null,
-            }),
-          );
-        } else if (source.redelivers && !notCommitting) {
-          notCommitting = true;
-          console.error(
-            `main.ts: offsets are not committed: ${checkpoint.problem}. A restart of this ` +
-              "consumer group reads the topic again as auto.offset.reset says (default: from " +
-              "the beginning) and rewrites the outputs",
-          );
-        }
-      }
-      if (pipeline.fatal !== undefined || pipeline.done) break;
+      if (stopping) break;
       if (opts.idleExitMs !== undefined && now - lastMessageAt >= opts.idleExitMs) break;
     }
+    await Promise.all(inFlight);
   } catch (e) {
     failure = e as Error;
+    await Promise.allSettled(inFlight);
   }
-  if (!source.redelivers) await write(pipeline.finish());
-  await Promise.all(Object.values(sinks).map((s) => s.close()));
+  try {
+    ({ counts } = await stage.finish(!source.redelivers));
+  } catch (e) {
+    failure ??= e as Error;
+  }
   await source.close();
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, onSignal);
 
-  const { rows, commits, errors, pending } = pipeline.counts;
+  const { rows, commits, errors, pending } = counts;
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
   console.error(`main.ts: ${rows} rows, ${commits} commits, ${errors} errors${errorNote}`);
   if (pending > 0) {
@@ -375,8 +364,8 @@ async function main(args: string[]): Promise<number> {
     console.error(`main.ts: ${failure.message}`);
     return 1;
   }
-  if (pipeline.fatal !== undefined) {
-    console.error(`main.ts: stopped ${pipeline.fatal}`);
+  if (fatal !== undefined) {
+    console.error(`main.ts: stopped ${fatal}`);
     return 1;
   }
   return 0;

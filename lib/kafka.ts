@@ -138,6 +138,16 @@ export interface SourceOptions {
   readonly onManyPartitions?: (count: number) => void;
 }
 
+/** Where a delivered batch stands: see {@linkcode KafkaSource.mark}. */
+export interface AckPoint {
+  /** The batch's partition; undefined for the empty batch of a tick. */
+  readonly partition?: number;
+  /** The offsets of the batch's messages. */
+  readonly offsets: readonly string[];
+  /** Per partition, the offset of the last message delivered, this batch included. */
+  readonly consumed: ReadonlyMap<number, string>;
+}
+
 interface Delivery {
   readonly partition: number;
   readonly offsets: readonly string[];
@@ -159,7 +169,8 @@ interface Delivery {
  *   tickMs: 250,
  * });
  * for await (const batch of source) {
- *   // process the batch, then: await source.acknowledge(lastCommitIndex, newCheckpoint);
+ *   const point = source.mark();
+ *   // process the batch, then: await source.acknowledge(point, lastCommitIndex, newCheckpoint);
  * }
  * await source.close();
  * ```
@@ -305,18 +316,31 @@ export class KafkaSource implements AsyncIterable<Message[]> {
   }
 
   /**
-   * Commits the offsets that a `*COMMIT*` covers, with `checkpoint` as metadata: in the batch
-   * being processed, up to and including its message `index` (−1: every message delivered so
-   * far, e.g. after an autocommit); in other partitions, every message delivered before.
+   * Where the batch just yielded stands (`[]` batches too), for a later
+   * {@linkcode KafkaSource.acknowledge}: batches may be acknowledged after the next ones were
+   * delivered.
    */
-  async acknowledge(index: number, checkpoint: string | undefined): Promise<void> {
+  mark(): AckPoint {
+    const current = this.#current;
+    return {
+      partition: current?.partition,
+      offsets: current?.offsets ?? [],
+      consumed: new Map(this.#consumed),
+    };
+  }
+
+  /**
+   * Commits the offsets that a `*COMMIT*` covers, with `checkpoint` as metadata: in the batch at
+   * `point`, up to and including its message `index` (−1: all of it, e.g. after an autocommit);
+   * in other partitions, every message delivered before it.
+   */
+  async acknowledge(point: AckPoint, index: number, checkpoint: string): Promise<void> {
     if (!this.#settings.enableAutoCommit) return;
     const next = (offset: string) => String(BigInt(offset) + 1n);
     const offsets = new Map<number, string>();
-    for (const [partition, offset] of this.#consumed) offsets.set(partition, next(offset));
-    const current = this.#current;
-    if (current !== undefined && index >= 0) {
-      offsets.set(current.partition, next(current.offsets[index]));
+    for (const [partition, offset] of point.consumed) offsets.set(partition, next(offset));
+    if (point.partition !== undefined && index >= 0) {
+      offsets.set(point.partition, next(point.offsets[index]));
     }
     try {
       await this.#consumer.commitOffsets(
@@ -324,7 +348,7 @@ export class KafkaSource implements AsyncIterable<Message[]> {
           topic: this.#topic,
           partition,
           offset,
-          metadata: checkpoint ?? null,
+          metadata: checkpoint,
         })),
       );
     } catch (e) {

@@ -105,6 +105,21 @@ Deno.test("usage errors, refusals and --help", async () => {
     assert.equal(noColumns.code, 1);
     assert.match(noColumns.stderr, /stdin:1: the columns are a,b, with no "y" to fit/);
     assert.match(noColumns.stderr, /choose the target with --target/);
+    const unwritable = await sh(
+      `printf 'x,y\\n0,1\\n*COMMIT*\\n' | ${deno("main.ts")} --from - --output no/such/dir.csv`,
+      dir,
+    );
+    assert.equal(unwritable.code, 1);
+    assert.match(
+      unwritable.stderr,
+      /^main\.ts: cannot open the output files: .*no\/such\/dir\.csv/,
+    );
+    const full = await sh(
+      `printf 'x,y\\n0,1\\n*COMMIT*\\n' | ${deno("main.ts")} --from - --output /dev/full`,
+      dir,
+    );
+    assert.equal(full.code, 1);
+    assert.match(full.stderr, /No space left on device/);
     const missing = await sh(`${deno("main.ts")} --from nowhere.txt`, dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^main\.ts: cannot read --from nowhere\.txt: No such file/);
