@@ -398,6 +398,10 @@ export class LeastSquares {
 
   // The solution for #cachedVersion.
   #cachedVersion = -1;
+  // The closed-form line (k = 1 with intercept) for #lineVersion: see #line.
+  #lineVersion = -1;
+  #lineA = 0;
+  #lineB = 0;
   #errorsVersion = -1; // the version whose standard errors are computed
   #s2h = 0; // s² = SSE/(n − p), double-double
   #s2l = 0;
@@ -681,10 +685,68 @@ export class LeastSquares {
    * {@linkcode LeastSquares.fit} costs more to allocate than the solve at k = 1.
    */
   fitValues(): number[] {
+    if (this.k === 1 && this.intercept) return this.#line();
     this.#solve();
     const out: number[] = this.intercept ? [this.#interceptValue] : [];
     for (let j = 0; j < this.k; j++) out.push(this.#beta[j]);
     return out;
+  }
+
+  /**
+   * The line y ≈ a + b·x in closed form, b = Cxy / Cxx and a = ȳ − b·x̄, from the same
+   * double-double moments and with the same tests of determinacy as the general solve (whose
+   * Cholesky factor, scaling and statistics a line does not need): at one commit per row this is
+   * the runner's hot path, ≈ 0.4 µs instead of ≈ 1.5 µs. Fewer double-double roundings: it is
+   * within |v|·ε of the exact least-squares line of the float64 inputs, and agrees with `fit()`
+   * to the last bit but for rare one-ulp differences (both tested).
+   */
+  #line(): number[] {
+    if (this.#lineVersion !== this.#version) {
+      this.#lineVersion = this.#version;
+      this.#lineA = 0;
+      this.#lineB = 0;
+      const n = this.#n;
+      if (n >= 2) this.#solveLine(n);
+    }
+    return [this.#lineA, this.#lineB];
+  }
+
+  #solveLine(n: number): void {
+    const sumHi = this.#sumHi;
+    const sumLo = this.#sumLo;
+    const crossHi = this.#crossHi;
+    const crossLo = this.#crossLo;
+    // Means of x − x₀ and y − y₀; Cxx = Sxx − Sx·x̄, Cxy = Sxy − Sx·ȳ (packed: 0 = xx, 1 = xy).
+    ddDiv(sumHi[0], sumLo[0], n, 0);
+    const mxH = DD[0];
+    const mxL = DD[1];
+    ddDiv(sumHi[1], sumLo[1], n, 0);
+    const myH = DD[0];
+    const myL = DD[1];
+    ddMul(sumHi[0], sumLo[0], mxH, mxL);
+    ddAdd(crossHi[0], crossLo[0], -DD[0], -DD[1]);
+    const cxxH = DD[0];
+    const cxxL = DD[1];
+    // x is constant, relative to the rounding its history may have left, as in #solve: there
+    // Cxx must exceed 16 × noise, and the scaled Cholesky pivot the tolerance 65536 × noise / Cxx.
+    const s = Math.abs(sumHi[0]);
+    const noise = U * (this.#crossMag[0] + (2 * s * this.#sumMag[0]) / n +
+      4 * (Math.abs(crossHi[0]) + (s * s) / n));
+    if (!(cxxH > 16 * noise) || !(Math.max(RANK_TOLERANCE, 65536 * (noise / cxxH)) < 1)) return;
+    ddMul(sumHi[0], sumLo[0], myH, myL);
+    ddAdd(crossHi[1], crossLo[1], -DD[0], -DD[1]);
+    ddDiv(DD[0], DD[1], cxxH, cxxL);
+    const bH = DD[0];
+    const bL = DD[1];
+    // a = (y₀ + ȳ) − b·(x₀ + x̄), in double-double.
+    ddAdd(mxH, mxL, this.#shift[0], 0);
+    ddMul(bH, bL, DD[0], DD[1]);
+    const bxH = DD[0];
+    const bxL = DD[1];
+    ddAdd(myH, myL, this.#shift[1], 0);
+    ddAdd(DD[0], DD[1], -bxH, -bxL);
+    this.#lineA = DD[0] + DD[1];
+    this.#lineB = bH + bL;
   }
 
   /** The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions). */

@@ -675,8 +675,9 @@ Deno.test("fromJSON refuses what is not a serialized state", () => {
 });
 
 Deno.test("fitValues is fit() as one plain array: intercept first, zeros while undetermined", () => {
+  // (k = 1 with an intercept has a closed form of its own: tested against exact fractions below.)
   const rng = new PythonRandom(21);
-  for (const [k, intercept] of [[1, true], [3, true], [2, false]] as const) {
+  for (const [k, intercept] of [[1, false], [3, true], [2, false]] as const) {
     const state = new LeastSquares(k, { intercept });
     const expectedLength = k + (intercept ? 1 : 0);
     assert.deepEqual(state.fitValues(), new Array(expectedLength).fill(0));
@@ -692,4 +693,97 @@ Deno.test("fitValues is fit() as one plain array: intercept first, zeros while u
       );
     }
   }
+});
+
+/** A double as an exact fraction num/den (den a power of two). */
+function exact(v: number): [bigint, bigint] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  const bits = view.getBigUint64(0);
+  const sign = bits >> 63n ? -1n : 1n;
+  const exponent = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = exponent === 0 ? fraction : fraction | (1n << 52n);
+  const shift = (exponent === 0 ? 1 : exponent) - 1075;
+  return shift >= 0
+    ? [sign * (mantissa << BigInt(shift)), 1n]
+    : [sign * mantissa, 1n << BigInt(-shift)];
+}
+
+/** Whether |v − p/q| ≤ |v|·ε (about one unit in the last place), exactly. */
+function withinUlp(v: number, [p, q]: [bigint, bigint]): boolean {
+  const [vp, vq] = exact(v);
+  const [up, uq] = exact(Math.abs(v) * Number.EPSILON || Number.MIN_VALUE);
+  const diff = vp * q - p * vq; // (v − p/q)·vq·q
+  const abs = diff < 0n ? -diff : diff;
+  const sign = q < 0n ? -1n : 1n;
+  return abs * uq * sign <= up * vq * q * sign;
+}
+
+Deno.test("k = 1: the closed-form line is within |v|·ε of exact least squares and of the solve", () => {
+  const rng = new PythonRandom(8);
+  let checked = 0;
+  for (let trial = 0; trial < 150; trial++) {
+    const x0 = [0, 1.7e9, 1e-3, -5e5][trial % 4];
+    const scale = [1, 1e-6, 1e6, 100][(trial >> 2) % 4];
+    const state = new LeastSquares(1);
+    const points: [number, number][] = [];
+    for (let i = 0; i < 12; i++) {
+      const x = x0 + scale * Math.floor(rng.random() * 10);
+      const y = 3 + 2 * (x - x0) + rng.random();
+      points.push([x, y]);
+      state.add([x], y);
+      if (rng.random() < 0.3) {
+        const [px, py] = points.shift()!;
+        state.remove([px], py);
+      }
+      const [a, b] = state.fitValues();
+      const fit = state.fit();
+      // Exact: with sums over rationals, b = (nΣxy − ΣxΣy) / (nΣx² − (Σx)²), a = (Σy − bΣx)/n.
+      const xs = points.map(([px]) => exact(px));
+      const ys = points.map(([, py]) => exact(py));
+      const den = xs.reduce((d, [, q]) => d * q / gcd(d, q), 1n) *
+        ys.reduce((d, [, q]) => d * q / gcd(d, q), 1n);
+      const X = xs.map(([p, q]) => p * (den / q));
+      const Y = ys.map(([p, q]) => p * (den / q));
+      const n = BigInt(points.length);
+      const sx = X.reduce((s, v) => s + v, 0n);
+      const sy = Y.reduce((s, v) => s + v, 0n);
+      const sxx = X.reduce((s, v) => s + v * v, 0n);
+      const sxy = X.reduce((s, v, j) => s + v * Y[j], 0n);
+      const d = n * sxx - sx * sx;
+      if (d === 0n) {
+        assert.deepEqual([a, b], [0, 0]);
+        continue;
+      }
+      const bNum = n * sxy - sx * sy; // b = bNum / d
+      const aNum = sy * d - bNum * sx; // a = aNum / (n·d·den)
+      assert.ok(withinUlp(b, [bNum, d]), `b = ${b}, trial ${trial}, row ${i}`);
+      assert.ok(withinUlp(a, [aNum, n * d * den]), `a = ${a}, trial ${trial}, row ${i}`);
+      assert.ok(Math.abs(b - fit.coefficients[0]) <= 2 * Number.EPSILON * Math.abs(b));
+      assert.ok(
+        Math.abs(a - fit.intercept) <= 2 * Number.EPSILON * Math.abs(a) || a === fit.intercept,
+      );
+      checked++;
+    }
+  }
+  assert.ok(checked > 1000, `${checked} fits checked`);
+});
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a < 0n ? -a : a;
+}
+
+Deno.test("k = 1: the closed-form line keeps the state's zeros while x is constant", () => {
+  const state = new LeastSquares(1);
+  assert.deepEqual(state.fitValues(), [0, 0]);
+  state.add([5], 1);
+  state.add([5], 3);
+  assert.deepEqual(state.fitValues(), [0, 0]);
+  state.add([6], 4);
+  assert.deepEqual(state.fitValues(), [-8, 2]);
+  state.remove([6], 4);
+  assert.deepEqual(state.fitValues(), [0, 0], "a removal back to one x is undetermined again");
+  assert.equal(state.fit().determined, false);
 });
