@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { assertSameChangeStream, deno, REFERENCE_DIR, sh } from "./cli.ts";
+import { assertSameChangeStream, deno, inDir, REFERENCE_DIR, sh } from "./cli.ts";
 
 const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);
 const referenceOutput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_output_stream.csv`);
 
 Deno.test("producer | main reproduces the reference run", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inDir(async (dir) => {
     const ran = await sh(
       `${deno("producer.ts", "")} --stdout --interval-ms 0 --header-delay-ms 0 | ${
         deno("main.ts")
@@ -21,14 +20,11 @@ Deno.test("producer | main reproduces the reference run", async () => {
       referenceOutput,
     );
     assert.equal(await Deno.readTextFile(`${dir}/regression_errors.csv`), "position,reason,raw\n");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--output - prints the change stream; the other files go where they are told", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inDir(async (dir) => {
     const ran = await sh(
       `${deno("producer.ts", "")} --stdout --interval-ms 0 --header-delay-ms 0 | ` +
         `${deno("main.ts")} --from - --output - --input-log in.csv --errors err.csv`,
@@ -38,14 +34,11 @@ Deno.test("--output - prints the change stream; the other files go where they ar
     assertSameChangeStream(ran.stdout, referenceOutput);
     assert.equal(await Deno.readTextFile(`${dir}/in.csv`), referenceInput);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["err.csv", "in.csv"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("bad input is logged with its line and reason; nothing is lost; exit 0", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inDir(async (dir) => {
     await Deno.writeTextFile(
       `${dir}/in.txt`,
       "x,y\r\n0,1\n1,oops\n\"2\",'5'\n*COMMIT*\n1,3\n*COMMIT*\n9,9\n",
@@ -65,14 +58,11 @@ Deno.test("bad input is logged with its line and reason; nothing is lost; exit 0
       await Deno.readTextFile(`${dir}/regression_input.csv`),
       'x,y,time,diff\n"0","1",0,1\n"1","3",1,1\n',
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("json input fits like csv", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inDir(async (dir) => {
     await Deno.writeTextFile(
       `${dir}/in.jsonl`,
       '{"x":0,"y":1}\n*COMMIT*\n{"x":1,"y":3}\n*COMMIT*\n',
@@ -80,14 +70,11 @@ Deno.test("json input fits like csv", async () => {
     const ran = await sh(`${deno("main.ts")} --from in.jsonl --format json --output -`, dir);
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stdout, "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n1,2,1,1\n");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("usage errors, refusals and --help", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inDir(async (dir) => {
     const help = await sh(`${deno("main.ts")} --help`, dir);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--from FILE/);
@@ -123,14 +110,11 @@ Deno.test("usage errors, refusals and --help", async () => {
     const missing = await sh(`${deno("main.ts")} --from nowhere.txt`, dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^main\.ts: cannot read --from nowhere\.txt: No such file/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("long runs report progress on standard error", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await inDir(async (dir) => {
     const ran = await sh(
       `${deno("producer.ts", "")} --stdout --count 100000 --interval-ms 0 --header-delay-ms 0 | ` +
         `${deno("main.ts")} --from - --progress-ms 20 --output /dev/null`,
@@ -146,7 +130,5 @@ Deno.test("long runs report progress on standard error", async () => {
       dir,
     );
     assert.equal(quiet.stderr, "main.ts: 1 rows, 1 commits, 0 errors\n");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
