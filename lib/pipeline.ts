@@ -143,7 +143,8 @@ export class Pipeline {
   readonly #changelog = new Changelog();
   readonly #maxCommits: number;
   readonly #maxCheckpointBytes: number;
-  readonly #counts: Counts = { rows: 0, commits: 0, errors: 0, pending: 0 };
+  // `pending` is derived from the pending rows, so it is not kept here.
+  readonly #counts: Omit<Counts, "pending"> = { rows: 0, commits: 0, errors: 0 };
   #model: Model | undefined;
   #state: LeastSquares | undefined;
   #pending: PendingRow[] = [];
