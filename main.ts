@@ -7,12 +7,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { type AckPoint, KafkaSource } from "./lib/kafka.ts";
+import { type AckPoint, KafkaSource } from "./io/kafka/client.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
-import { describeSettings } from "./lib/settings.ts";
+import { describeSettings } from "./io/kafka/settings.ts";
 import type { WindowSpec } from "./lib/window.ts";
-import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka_cli.ts";
+import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
 import { readLines } from "./io/line_source.ts";
 import { PipelineStage } from "./io/pipeline_stage.ts";
 

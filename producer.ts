@@ -6,17 +6,17 @@
  */
 
 import { parseArgs } from "node:util";
-import { KafkaProducer } from "./lib/kafka.ts";
+import { KafkaProducer } from "./io/kafka/client.ts";
 import { noisyLine, type NoisyLineOptions, REFERENCE } from "./lib/noisy_line.ts";
 import { COMMIT } from "./lib/protocol.ts";
-import { describeSettings, type KafkaSettings } from "./lib/settings.ts";
+import { describeSettings, type KafkaSettings } from "./io/kafka/settings.ts";
 import {
   KAFKA_HELP,
   KAFKA_OPTIONS,
   PASSWORD_VARIABLE,
   reportKafkaFailure,
   resolveKafka,
-} from "./io/kafka_cli.ts";
+} from "./io/kafka/options.ts";
 
 const HELP = `Usage: deno run producer.ts [options]
 

@@ -10,7 +10,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Broker, startBroker } from "../kafka/broker.ts";
+import { type Broker, startBroker } from "../testing/broker.ts";
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Broker, startBroker } from "../kafka/broker.ts";
+import { type Broker, startBroker } from "../testing/broker.ts";
 
 const HELP = `Usage: deno task demo [-b HOST:PORT] [--count N] [--interval-ms MS]
 

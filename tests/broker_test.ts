@@ -1,5 +1,5 @@
 /**
- * The Kafka test broker harness (kafka/broker.ts) against a real broker: one broker start for the
+ * The Kafka test broker harness (testing/broker.ts) against a real broker: one broker start for the
  * whole file, then produce + consume with kafkajs over PLAINTEXT, SASL_PLAINTEXT (SCRAM-SHA-256)
  * and SASL_SSL (SCRAM-SHA-256, trusting the harness's CA), a wrong password, and kcat if it is
  * installed. With KAFKA_BOOTSTRAP_SERVERS set, only the PLAINTEXT steps run, against that broker.
@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
-import { type Broker, parseJavaMajor, testBroker } from "../kafka/broker.ts";
+import { type Broker, parseJavaMajor, testBroker } from "../testing/broker.ts";
 
 /** A fresh name per call, so steps (and reruns against an external broker) never collide. */
 function unique(prefix: string): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { explain, kafkaConfig, KafkaError } from "../lib/kafka.ts";
-import { resolveSettings } from "../lib/settings.ts";
+import { explain, kafkaConfig, KafkaError } from "../io/kafka/client.ts";
+import { resolveSettings } from "../io/kafka/settings.ts";
 
 const scram = resolveSettings({
   "bootstrap.servers": "broker:9093,other:9093",

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Kafka } from "kafkajs";
-import { testBroker } from "../kafka/broker.ts";
+import { testBroker } from "../testing/broker.ts";
 import { assertSameChangeStream, deno, inDir, type Ran, REFERENCE_DIR, ROOT, sh } from "./cli.ts";
 
 const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);

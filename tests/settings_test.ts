@@ -5,7 +5,7 @@ import {
   resolveSettings,
   SettingsError,
   settingsFromObject,
-} from "../lib/settings.ts";
+} from "../io/kafka/settings.ts";
 
 Deno.test("defaults: localhost:9092, plaintext, earliest, auto commit", () => {
   const s = resolveSettings({});

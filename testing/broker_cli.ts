@@ -1,5 +1,5 @@
 /**
- * `deno task kafka`: runs a real Apache Kafka test broker (see `kafka/broker.ts`) in the
+ * `deno task kafka`: runs a real Apache Kafka test broker (see `testing/broker.ts`) in the
  * foreground, prints how to reach it and stops it cleanly on Ctrl-C or SIGTERM.
  *
  * @module
@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_USERS, KAFKA_VERSION, type KafkaUser, startBroker } from "./broker.ts";
 
-const HELP = `Usage: deno run -A kafka/cli.ts [options]     (or: deno task kafka [options])
+const HELP = `Usage: deno run -A testing/broker_cli.ts [options]     (or: deno task kafka [options])
 
 Starts a single-node Apache Kafka ${KAFKA_VERSION} broker (KRaft) from the jars on Maven Central,
 in a fresh temp dir, with three listeners on 127.0.0.1 (PLAINTEXT on port 9092 when it is free,
@@ -39,7 +39,7 @@ const OPTIONS = {
 } as const;
 
 function usageError(message: string): never {
-  console.error(`kafka/cli.ts: ${message}\nTry --help.`);
+  console.error(`testing/broker_cli.ts: ${message}\nTry --help.`);
   Deno.exit(2);
 }
 

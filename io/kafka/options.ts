@@ -6,14 +6,14 @@
  * @module
  */
 
-import { KafkaError } from "../lib/kafka.ts";
+import { KafkaError } from "./client.ts";
 import {
   type KafkaSettings,
   parseAssignment,
   resolveSettings,
   SettingsError,
   settingsFromObject,
-} from "../lib/settings.ts";
+} from "./settings.ts";
 
 /** The environment variable that may hold `sasl.password`. */
 export const PASSWORD_VARIABLE = "KAFKA_SASL_PASSWORD";

@@ -9,7 +9,7 @@
 
 import type { Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from "kafkajs";
 import process from "node:process";
-import type { Message } from "./protocol.ts";
+import type { Message } from "../../lib/protocol.ts";
 import type { KafkaSettings } from "./settings.ts";
 
 // kafkajs sometimes schedules a timer with a negative delay (it fires at once, as intended);

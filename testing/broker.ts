@@ -5,7 +5,7 @@
  * temp dir that {@linkcode Broker.stop} removes.
  *
  * Needs Java 17+ (`java`, `keytool`) and, the first time only, Maven (`mvn`) to fill the jar
- * cache `.cache/kafka/jars` from `kafka/pom.xml`.
+ * cache `.cache/kafka/jars` from `testing/pom.xml`.
  *
  * This module imports no Kafka client: readiness is taken from the broker's own log line
  * "Kafka Server started" plus a TCP connect to the PLAINTEXT port.
@@ -16,7 +16,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The Kafka release that `kafka/pom.xml` resolves. */
+/** The Kafka release that `testing/pom.xml` resolves. */
 export const KAFKA_VERSION = "4.1.1";
 
 /** A SASL user of the test broker (SCRAM and PLAIN share the same users and passwords). */
@@ -309,7 +309,7 @@ async function removeQuietly(path: string): Promise<void> {
 
 /**
  * Makes sure `<cacheDir>/jars` holds the broker's jars and returns that folder. Runs
- * `mvn -q -B -f kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime` only when the
+ * `mvn -q -B -f testing/pom.xml dependency:copy-dependencies -DincludeScope=runtime` only when the
  * stamp file `<cacheDir>/jars/.resolved` is missing or was written for another pom.xml.
  */
 export async function resolveKafkaJars(
@@ -482,7 +482,7 @@ function serverProperties(
     "listener.name.sasl_ssl.ssl.key.password": keystore.password,
     ...extra,
   };
-  return "# Written by kafka/broker.ts\n" +
+  return "# Written by testing/broker.ts\n" +
     Object.entries(props).map(([k, v]) => `${k}=${propValue(String(v))}`).join("\n") + "\n";
 }
 
