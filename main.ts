@@ -7,30 +7,43 @@
  */
 
 import { parseArgs } from "node:util";
-import { type AckPoint, KafkaSource } from "./io/kafka/client.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
-import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
-import { describeSettings } from "./io/kafka/settings.ts";
+import type { Note } from "./lib/pipeline.ts";
+import { type Format, FORMATS } from "./lib/protocol.ts";
 import type { WindowSpec } from "./lib/window.ts";
+import { feed } from "./io/feed.ts";
+import { FileSource } from "./io/file_source.ts";
+import { KafkaSource } from "./io/kafka/client.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
-import { readLines } from "./io/line_source.ts";
-import { PipelineStage } from "./io/pipeline_stage.ts";
+import { describeSettings } from "./io/kafka/settings.ts";
+import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
+import { RemoteRunner } from "./io/runner_worker.ts";
+import { SinkLockedError } from "./io/sink.ts";
+import type { Source } from "./io/source.ts";
 
 const HELP = `Usage: deno run -A main.ts [options]
 
 Fits y ≈ a + b₁·x₁ + … + b_k·x_k by least squares, live, on a stream of rows read from a Kafka
 topic (or a file), and writes every change of the fit. Runs until stopped (Ctrl-C),
---max-commits or --idle-exit-ms.
+--max-commits, --idle-exit-ms or --until-end.
 
 Source:
   --from FILE          read one message per line of FILE ('-' = standard input) instead of Kafka
   --format FORMAT      csv (default), json or raw
+  --columns A,B,…      the columns, given up front (csv: no header message is needed; one that
+                       names exactly these columns is taken as the header all the same)
   --max-commits N      exit once the commit counter reaches N
-  --idle-exit-ms MS    Kafka: exit after MS without a message
+  --idle-exit-ms MS    exit after MS without a message (also while waiting for the topic)
+  --until-end          Kafka: read up to the end offsets seen at the start, then exit
+  --reset              Kafka: start the consumer group over: offsets to the beginning, outputs
+                       rewritten
   --progress-ms MS     print the counts on standard error every MS while rows arrive
                        (default 10000; 0 = off)
-  --autocommit-ms MS   Kafka: close pending rows that no *COMMIT* followed within MS
-                       (default 1500; 0 = off)
+  --autocommit-ms MS   close rows that no *COMMIT* followed: when a message of the same partition
+                       arrives stamped MS or more after the first of them, or, caught up with
+                       the input, after MS without a message (default 1500; 0 = off)
+  --max-pending N      close a partition's rows into a commit once N wait for one
+                       (default 100000), with a note on standard error
 
 Model (the change stream's columns: a,b with one feature; a,b_<feature>,… with several):
   --target NAME        the column of y (default y)
@@ -41,33 +54,37 @@ Model (the change stream's columns: a,b with one feature; a,b_<feature>,… with
                        standard error of each coefficient: se_a, se_b, …
   --window N           fit the last N committed rows only
   --window-ms MS       fit the rows of the last MS milliseconds only, by the message
-                       timestamps (Kafka), or the time a line was read (--from)
+                       timestamps (Kafka), or the time a line was read (--from); a row stamped
+                       more than a minute after this machine's clock is an error row
   While the rows do not determine the fit (fewer rows than coefficients, or features that are
   constant or collinear), every value but n is 0. A row whose diff column (csv) or "diff" field
   (json) is -1 retracts an earlier row with the same values.
 
-Outputs (created or truncated; appended to when a Kafka group resumes from its checkpoint):
+Outputs (created or truncated; a Kafka group that resumes from its checkpoint appends):
   --input-log PATH     every committed row, as received (default regression_input.csv)
   --output PATH        the fit as a change stream (default regression_output_stream.csv;
                        '-' = standard output)
   --errors PATH        messages that could not be used: position,reason,raw
                        (default regression_errors.csv)
+  The files are locked while a run writes them: a second run on the same files refuses to start.
 
 ${KAFKA_HELP}
 
   -h, --help           this help
 
-Protocol: the first message names the columns (csv); each row counts once a *COMMIT* message
-follows. Kafka offsets are committed with a checkpoint of the fit, so that a restart of the
-consumer group resumes; with a window, or a fit too large for the 4096 bytes Kafka keeps with
-an offset (about 16 features or more), offsets are not committed and a restart reads the topic
-again. Exit status: 0 at the end of the input or when stopped, 1 when the input cannot be
-fitted or Kafka fails, 2 on a usage error.
+Protocol: the first message names the columns (csv; on a topic of several partitions, the first
+message of partition 0); each row counts once a *COMMIT* message of its partition follows. Kafka
+offsets are committed with a checkpoint of the fit, so that a restart of the consumer group
+resumes exactly; with a window, or a fit too large for the 4096 bytes Kafka keeps with an offset
+(about 16 features or more), offsets are not committed and a restart reads the topic again.
+Exit status: 0 at the end of the input or when stopped, 1 when the input cannot be fitted or
+Kafka fails, 2 on a usage error.
 `;
 
 const OPTIONS = {
   from: { type: "string" },
   format: { type: "string", default: "csv" },
+  columns: { type: "string" },
   target: { type: "string", default: "y" },
   features: { type: "string" },
   degree: { type: "string", default: "1" },
@@ -77,14 +94,21 @@ const OPTIONS = {
   "window-ms": { type: "string" },
   "max-commits": { type: "string" },
   "idle-exit-ms": { type: "string" },
+  "until-end": { type: "boolean", default: false },
+  reset: { type: "boolean", default: false },
   "progress-ms": { type: "string", default: "10000" },
   "autocommit-ms": { type: "string", default: "1500" },
+  "max-pending": { type: "string", default: "100000" },
   "input-log": { type: "string", default: "regression_input.csv" },
   output: { type: "string", default: "regression_output_stream.csv" },
   errors: { type: "string", default: "regression_errors.csv" },
   ...KAFKA_OPTIONS,
+  topic: { type: "string", short: "t", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
+
+/** The default topic, as the reference. */
+const DEFAULT_TOPIC = "linear-regression";
 
 class UsageError extends Error {}
 
@@ -94,6 +118,24 @@ function wholeNumber(name: string, text: string | undefined): number | undefined
     throw new UsageError(`--${name} must be a whole number, not "${text}"`);
   }
   return Number(text);
+}
+
+/** The one topic named; several (or an invalid name) are usage errors, never the last one. */
+function topicOf(given: readonly string[] | undefined): string {
+  const names = (given ?? [DEFAULT_TOPIC]).flatMap((t) => t.split(","));
+  if (names.length !== 1) {
+    throw new UsageError(
+      `one topic at a time: -t names ${names.join(", ")}. The fit needs one order of messages, ` +
+        "which Kafka keeps within a topic's partitions only: run one main.ts per topic",
+    );
+  }
+  const [name] = names;
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(name) || name === "." || name === "..") {
+    throw new UsageError(
+      `"${name}" is not a Kafka topic name: use 1 to 249 letters, digits, '.', '_' or '-'`,
+    );
+  }
+  return name;
 }
 
 function options(args: string[]) {
@@ -128,11 +170,28 @@ function options(args: string[]) {
     : ms !== undefined
     ? { ms }
     : undefined;
+  const outputs = { input: values["input-log"], output: values.output, errors: values.errors };
+  const files = Object.entries(outputs).filter(([, path]) => path !== "-");
+  for (const [i, [name, path]] of files.entries()) {
+    const same = files.slice(i + 1).find(([, other]) => other === path);
+    if (same !== undefined) {
+      throw new UsageError(
+        `--${flagOf(name)} and --${flagOf(same[0])} name the same file ${path}: give each ` +
+          "output its own",
+      );
+    }
+  }
+  const maxPending = wholeNumber("max-pending", values["max-pending"]) ?? 0;
+  if (maxPending < 1) throw new UsageError("--max-pending must be at least 1");
   return {
     ...values,
+    topic: topicOf(values.topic),
     format: values.format as Format,
+    columns: values.columns?.split(","),
     model,
     window,
+    outputs,
+    maxPending,
     maxCommits: wholeNumber("max-commits", values["max-commits"]),
     idleExitMs: wholeNumber("idle-exit-ms", values["idle-exit-ms"]),
     progressMs: wholeNumber("progress-ms", values["progress-ms"]) ?? 0,
@@ -140,78 +199,13 @@ function options(args: string[]) {
   };
 }
 
+function flagOf(output: string): string {
+  return output === "input" ? "input-log" : output;
+}
+
 type Options = ReturnType<typeof options>;
 
-/** Where messages come from, and how processed ones are acknowledged. */
-interface Source {
-  readonly batches: AsyncIterable<Message[]>;
-  /** Where the run resumes from, if the source keeps checkpoints. */
-  readonly checkpoint?: string;
-  /** What the source is, for messages. */
-  readonly name: string;
-  /** Whether input that no commit closed will be delivered again by the next run. */
-  readonly redelivers: boolean;
-  /** Where the batch just delivered stands, to acknowledge it later. */
-  mark(): AckPoint | undefined;
-  acknowledge(point: AckPoint | undefined, index: number, checkpoint: string): Promise<void>;
-  stop(): void;
-  close(): Promise<void>;
-}
-
-async function openSource(opts: Options): Promise<Source> {
-  if (opts.from !== undefined) {
-    let stopped = false;
-    const lines = readLines(opts.from);
-    return {
-      batches: {
-        async *[Symbol.asyncIterator]() {
-          for await (const batch of lines) {
-            yield batch;
-            if (stopped) return;
-          }
-        },
-      },
-      name: opts.from === "-" ? "standard input" : opts.from,
-      redelivers: false,
-      mark: () => undefined,
-      acknowledge: () => Promise.resolve(),
-      stop: () => stopped = true,
-      close: () => Promise.resolve(),
-    };
-  }
-  const { settings, ca } = await resolveKafka(opts);
-  const tickMs = Math.max(
-    10,
-    Math.min(250, opts.autocommitMs || 250, opts.idleExitMs ?? 250),
-  );
-  const { source, checkpoint } = await KafkaSource.open(settings, ca, {
-    topic: opts.topic,
-    tickMs,
-    onWaitingForTopic: () =>
-      console.error(`main.ts: topic "${opts.topic}" does not exist yet; waiting for it`),
-    onManyPartitions: (count) =>
-      console.error(
-        `main.ts: topic "${opts.topic}" has ${count} partitions; they are read in delivery ` +
-          "order, which Kafka does not define across partitions, while the protocol (header " +
-          "first, then rows and *COMMIT*) needs one order: send to one partition",
-      ),
-  });
-  console.error(
-    `main.ts: reading topic "${opts.topic}" at ${describeSettings(settings)}, ` +
-      `group "${settings.groupId}"${checkpoint ? ", resuming from its checkpoint" : ""}`,
-  );
-  return {
-    batches: source,
-    checkpoint,
-    name: `topic "${opts.topic}"`,
-    redelivers: true,
-    mark: () => source.mark(),
-    acknowledge: (point, index, cp) =>
-      point === undefined ? Promise.resolve() : source.acknowledge(point, index, cp),
-    stop: () => source.stop(),
-    close: () => source.close(),
-  };
-}
+const NAME = "main.ts";
 
 /** Runs the CLI with `args`; resolves to the exit status. */
 async function main(args: string[]): Promise<number> {
@@ -220,152 +214,205 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`main.ts: ${e.message}\nTry 'deno run -A main.ts --help'.`);
+    console.error(`${NAME}: ${e.message}\nTry 'deno run -A main.ts --help'.`);
     return 2;
   }
   if (opts.help) {
     console.log(HELP);
     return 0;
   }
-  // The pipeline and the files live in a worker, so that they overlap with reading Kafka.
-  const stage = new PipelineStage();
-  try {
-    return await run(opts, stage);
-  } finally {
-    stage.close();
-  }
-}
-
-/** How many batches may be on their way to or in the worker at once, so that neither thread waits. */
-const IN_FLIGHT = 4;
-
-async function run(opts: Options, stage: PipelineStage): Promise<number> {
-  const created = await stage.create({
-    format: opts.format,
-    model: opts.model,
-    window: opts.window,
-    maxCommits: opts.maxCommits,
-  }, opts.autocommitMs);
-  if (created.fatal !== undefined) {
-    console.error(`main.ts: cannot fit --format ${opts.format} input ${created.fatal}`);
-    return 2;
-  }
   if (opts.from !== undefined && opts.from !== "-") {
     try {
       await Deno.stat(opts.from);
     } catch (e) {
-      console.error(`main.ts: cannot read --from ${opts.from}: ${(e as Error).message}`);
+      console.error(`${NAME}: cannot read --from ${opts.from}: ${(e as Error).message}`);
       return 2;
     }
   }
-  let source: Source;
+  const runnerOptions: RunnerOptions = {
+    pipeline: {
+      format: opts.format,
+      model: opts.model,
+      window: opts.window,
+      maxCommits: opts.maxCommits,
+      columns: opts.columns,
+      autocommitMs: opts.autocommitMs,
+      maxPending: opts.maxPending,
+    },
+    outputs: opts.outputs,
+  };
+  // Kafka: the runner works in a worker, overlapping with kafkajs's reading and decoding.
+  const remote = opts.from === undefined ? new RemoteRunner(runnerOptions) : undefined;
+  const runner: RunnerApi = remote ?? new Runner(runnerOptions);
   try {
-    source = await openSource(opts);
-  } catch (e) {
-    return reportKafkaFailure("main.ts", e);
+    return await run(opts, runner);
+  } finally {
+    remote?.close();
   }
-  let opened;
-  try {
-    opened = await stage.open(
-      { input: opts["input-log"], output: opts.output, errors: opts.errors },
-      source.checkpoint,
-    );
-  } catch (e) {
-    console.error(`main.ts: cannot open the output files: ${(e as Error).message}`);
-    await source.close();
-    return 1;
-  }
-  if (opened.problem !== undefined) {
-    console.error(`main.ts: cannot resume from the group's checkpoint: ${opened.problem}`);
-    await source.close();
-    return 1;
-  }
-  for (const { name, bytes } of opened.missing) {
-    console.error(
-      `main.ts: the ${name} file is ${bytes} bytes shorter than at the checkpoint ` +
-        "(moved or edited?); appending to it anyway",
-    );
-  }
-  const onSignal = () => source.stop();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, onSignal);
+}
 
-  let failure: Error | undefined;
-  let fatal: string | undefined;
-  let counts = { rows: 0, commits: 0, errors: 0, pending: 0 };
-  let lastMessageAt = Date.now();
-  let progress = { at: lastMessageAt, rows: 0 };
-  let notCommitting = false;
-  let stopping = false;
-  // Replies come in order; acknowledgements are chained so that offsets are committed in order.
-  const inFlight: Promise<void>[] = [];
-  let acknowledged = Promise.resolve();
-  try {
-    for await (const batch of source.batches) {
-      const now = Date.now();
-      if (batch.length > 0) lastMessageAt = now;
-      const point = source.mark();
-      const processed = stage.process(batch, now).then((p) => {
-        counts = p.counts;
-        fatal ??= p.fatal;
-        if (p.done || p.fatal !== undefined) {
-          stopping = true;
-          source.stop();
-        }
-        if (p.ack !== null) {
-          const { index, checkpoint } = p.ack;
-          acknowledged = acknowledged.then(() => source.acknowledge(point, index, checkpoint));
-        } else if (p.noCheckpoint !== undefined && source.redelivers && !notCommitting) {
-          notCommitting = true;
-          console.error(
-            `main.ts: offsets are not committed: ${p.noCheckpoint}. A restart of this ` +
-              "consumer group reads the topic again as auto.offset.reset says (default: from " +
-              "the beginning) and rewrites the outputs",
-          );
-        }
-        return acknowledged;
-      });
-      inFlight.push(processed);
-      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
-      if (opts.progressMs > 0 && now - progress.at >= opts.progressMs) {
-        const { rows, commits, errors } = counts;
-        if (rows > progress.rows) {
-          const rate = Math.round((rows - progress.rows) / ((now - progress.at) / 1000));
-          console.error(
-            `main.ts: ${rows} rows, ${commits} commits, ${errors} errors (${rate} rows/s)`,
-          );
-        }
-        progress = { at: now, rows };
-      }
-      if (stopping) break;
-      if (opts.idleExitMs !== undefined && now - lastMessageAt >= opts.idleExitMs) break;
-    }
-    await Promise.all(inFlight);
-  } catch (e) {
-    failure = e as Error;
-    await Promise.allSettled(inFlight);
+/** Ctrl-C and SIGTERM: stop the source (or the wait for it) and finish cleanly. */
+function onSignals(stop: () => void): () => void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+  return () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, stop);
+  };
+}
+
+function say(line: string): void {
+  console.error(`${NAME}: ${line}`);
+}
+
+function describeNote(note: Note): string {
+  return note.kind === "max-pending"
+    ? `${note.rows} rows of partition ${note.partition} waited for a *COMMIT*: closed them into ` +
+      `commit ${note.time} (--max-pending)`
+    : `partition ${note.partition}: ${note.messages} messages delivered again were skipped`;
+}
+
+async function openSource(
+  opts: Options,
+  signal: AbortSignal,
+): Promise<{ source: Source; checkpoint?: string; where?: string } | undefined> {
+  if (opts.from !== undefined) {
+    return { source: new FileSource(opts.from, tickMs(opts)) };
   }
+  const { settings, ca } = await resolveKafka(opts);
+  const topic = opts.topic;
+  const opened = await KafkaSource.open(settings, ca, {
+    topic,
+    tickMs: tickMs(opts),
+    reset: opts.reset,
+    untilEnd: opts["until-end"],
+    waitForTopicMs: opts.idleExitMs,
+    signal,
+    events: {
+      waitingForTopic: () => say(`topic "${topic}" does not exist yet; waiting for it`),
+      connectionLost: (reason) => say(`connection lost (${reason}); trying again`),
+      connectionBack: (ms) => say(`connection back after ${(ms / 1000).toFixed(1)} s`),
+      skipped: (partition, from, to) =>
+        say(
+          `records ${from} to ${to} of ${topic}/${partition} were deleted (retention) before ` +
+            "this group read them: their rows are missing (see the error log)",
+        ),
+    },
+  });
+  if (opened === undefined) return undefined;
+  say(
+    `reading topic "${topic}" (${opened.partitions} partition${
+      opened.partitions === 1 ? "" : "s"
+    }) at ${describeSettings(settings)}, group "${settings.groupId}"` +
+      (opts.reset ? ", started over (--reset)" : ""),
+  );
+  return {
+    source: opened.source,
+    checkpoint: opened.checkpoint,
+    where: `group "${settings.groupId}"`,
+  };
+}
+
+function tickMs(opts: Options): number {
+  return Math.max(10, Math.min(250, opts.autocommitMs || 250, opts.idleExitMs ?? 250));
+}
+
+async function run(opts: Options, runner: RunnerApi): Promise<number> {
+  const fatalAtStart = await runner.fatal();
+  if (fatalAtStart !== undefined) {
+    say(`cannot fit --format ${opts.format} input ${fatalAtStart}`);
+    return 2;
+  }
+  const abort = new AbortController();
+  let source: Source | undefined;
+  const removeSignals = onSignals(() => {
+    abort.abort();
+    source?.stop();
+  });
   try {
-    ({ counts } = await stage.finish(!source.redelivers));
+    let opened;
+    try {
+      opened = await openSource(opts, abort.signal);
+    } catch (e) {
+      return reportKafkaFailure(NAME, e);
+    }
+    if (opened === undefined) {
+      say("0 rows, 0 commits, 0 errors (the topic never appeared)");
+      return 0;
+    }
+    source = opened.source;
+    let start;
+    try {
+      start = await runner.open(
+        opened.checkpoint === undefined
+          ? undefined
+          : { checkpoint: opened.checkpoint, where: opened.where ?? "" },
+      );
+    } catch (e) {
+      await source.close();
+      if ((e as Error).name === SinkLockedError.name) {
+        say(`${(e as Error).message}: stop that run, or give this one other files`);
+      } else {
+        say(`cannot open the output files: ${(e as Error).message}`);
+      }
+      return 1;
+    }
+    if (start.problem !== undefined) {
+      say(`cannot resume: ${start.problem}`);
+      await source.close();
+      return 1;
+    }
+    if (opts.from === undefined) say(start.start);
+    return await stream(opts, source, runner);
+  } finally {
+    removeSignals();
+  }
+}
+
+async function stream(opts: Options, source: Source, runner: RunnerApi): Promise<number> {
+  let progress = { at: Date.now(), rows: 0 };
+  const fed = await feed(source, runner, {
+    idleExitMs: opts.idleExitMs,
+    onNote: (note) => say(describeNote(note)),
+    onNoCheckpoint: (problem) =>
+      say(
+        `offsets are not committed: ${problem}. A restart of this consumer group reads the ` +
+          "topic again as auto.offset.reset says (default: from the beginning) and rewrites " +
+          "the outputs",
+      ),
+    onProcessed: ({ counts }) => {
+      const now = Date.now();
+      if (opts.progressMs <= 0 || now - progress.at < opts.progressMs) return;
+      if (counts.rows > progress.rows) {
+        const rate = (counts.rows - progress.rows) / ((now - progress.at) / 1000);
+        say(
+          `${counts.rows} rows, ${counts.commits} commits, ${counts.errors} errors ` +
+            `(${rate < 10 ? rate.toFixed(1) : Math.round(rate)} rows/s)`,
+        );
+      }
+      progress = { at: now, rows: counts.rows };
+    },
+  });
+  let failure = fed.failure;
+  let counts = fed.counts;
+  try {
+    ({ counts } = await runner.finish(!source.redelivers));
   } catch (e) {
     failure ??= e as Error;
   }
   await source.close();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, onSignal);
-
   const { rows, commits, errors, pending } = counts;
+  if (failure !== undefined) say(failure.message);
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
-  console.error(`main.ts: ${rows} rows, ${commits} commits, ${errors} errors${errorNote}`);
-  if (pending > 0) {
-    console.error(
-      `main.ts: ${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`,
-    );
+  say(`${rows} rows, ${commits} commits, ${errors} errors${errorNote}`);
+  if (pending > 0 && source.redelivers) {
+    say(`${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`);
   }
-  if (failure !== undefined) {
-    console.error(`main.ts: ${failure.message}`);
+  if (failure !== undefined) return 1;
+  if (fed.refused !== undefined) {
+    say(fed.refused);
     return 1;
   }
-  if (fatal !== undefined) {
-    console.error(`main.ts: stopped ${fatal}`);
+  if (fed.fatal !== undefined) {
+    say(`stopped ${fed.fatal}`);
     return 1;
   }
   return 0;

@@ -12,7 +12,7 @@
 
 import { stringify } from "csv-stringify/sync";
 import type { ChangeRow } from "./changelog.ts";
-import type { ErrorRow, InputRow } from "./pipeline.ts";
+import type { ErrorRow, InputRow } from "./rows.ts";
 
 /** The header line of a change stream or input log with these columns. */
 export function headerLine(columns: readonly string[]): string {

@@ -35,6 +35,15 @@ export interface Message {
   readonly position: string;
   /** When the message was written (Kafka) or read (a file), in ms since the epoch, if known. */
   readonly timestamp?: number;
+  /** The partition it was read from (Kafka); 0 for a file. */
+  readonly partition?: number;
+  /** Its offset in the partition (Kafka), if known: a message is never applied twice. */
+  readonly offset?: number;
+  /**
+   * Set by a source that already knows the message cannot be used (e.g. records deleted before
+   * they were read): the reason, for the error log.
+   */
+  readonly error?: string;
 }
 
 /** The reserved column that marks a row as an insertion (1) or a retraction (−1). */
@@ -48,6 +57,8 @@ export interface HeaderEvent {
   readonly columns: readonly string[];
   /** Where the header message came from. */
   readonly position: string;
+  /** The index of the message in its batch. */
+  readonly index: number;
 }
 
 /** A row arrived; it counts once a commit follows. `values` are the received strings. */
@@ -64,6 +75,10 @@ export interface RowEvent {
   readonly raw: string;
   /** The message's timestamp, when it has one. */
   readonly timestamp?: number;
+  /** The index of the message in its batch. */
+  readonly index: number;
+  /** Whether `values` are exactly `raw.split(",")` (a CSV record without quotes or `diff`). */
+  readonly split: boolean;
 }
 
 /** A `*COMMIT*` message closed the pending rows. */
@@ -88,6 +103,8 @@ export interface ErrorEvent {
   readonly reason: string;
   /** The message as received. */
   readonly raw: string;
+  /** The index of the message in its batch. */
+  readonly index: number;
 }
 
 /** What a message decodes to. */
@@ -97,7 +114,10 @@ export type Event = HeaderEvent | RowEvent | CommitEvent | ErrorEvent;
 export interface DecoderOptions {
   /** The encoding of message values. */
   readonly format: Format;
-  /** JSON only: the fields to read (besides `diff`); by default the keys of the first object. */
+  /**
+   * The columns, known up front: csv needs no header message then, json reads these fields
+   * (besides `diff`) rather than the keys of the first object.
+   */
   readonly columns?: readonly string[];
 }
 
@@ -144,6 +164,11 @@ export class Decoder {
     return this.#columns;
   }
 
+  /** The encoding of the messages. */
+  get format(): Format {
+    return this.#format;
+  }
+
   /** The header as received: {@linkcode Decoder.columns}, plus `diff` when a csv header has it. */
   get header(): readonly string[] | undefined {
     return this.#header;
@@ -158,60 +183,75 @@ export class Decoder {
       : header.filter((column) => column !== DIFF_COLUMN);
   }
 
-  /** Decodes a batch of messages, in order, into events. */
-  decode(messages: readonly Message[]): Event[] {
-    switch (this.#format) {
-      case "csv":
-        return this.#decodeCsv(messages);
-      case "json":
-        return messages.flatMap((m, index) => this.#decodeJson(m, index));
-      case "raw":
-        return messages.map((m, index) =>
-          m.value === COMMIT ? commitEvent(m, index) : rowEvent(m, [m.value], 1)
-        );
-    }
+  /**
+   * Whether `value` is the header itself: the column names as given, e.g. the header message of
+   * a topic whose columns were also given up front.
+   */
+  isHeader(value: string): boolean {
+    const header = this.#header;
+    if (header === undefined || this.#format !== "csv") return false;
+    const records = parseOne(stripCr(value));
+    return typeof records !== "string" && records.length === 1 &&
+      records[0].length === header.length && records[0].every((v, i) => v === header[i]);
   }
 
-  #decodeCsv(messages: readonly Message[]): Event[] {
-    const events: Event[] = new Array(messages.length);
+  /**
+   * Decodes a batch of messages, in order, into events: one for each message, except a JSON
+   * message whose keys name the columns, which is preceded by a header event. A trailing `\r`
+   * (a CRLF line end) is no part of a message.
+   */
+  decode(messages: readonly Message[]): Event[] {
+    const events: Event[] = [];
     for (let i = 0; i < messages.length; i++) {
-      const { value } = messages[i];
-      if (value === COMMIT) {
-        events[i] = commitEvent(messages[i], i);
-      } else if (this.#header === undefined) {
-        events[i] = this.#decodeHeader(messages[i]);
-      } else if (value.trim() === "") {
-        events[i] = error(messages[i], "empty message; expected a CSV record or *COMMIT*");
-      } else if (NEEDS_CSV_QUOTING.test(value)) {
-        events[i] = this.#row(messages[i], parseOne(value));
-      } else {
-        // Without quotes or line breaks a record is its fields between commas: exactly what
-        // csv-parse returns for it (tests/protocol_test.ts checks this on random records), at a
-        // fiftieth of the cost of a csv-parse call, which runs ≈ 50 µs however short its input.
-        events[i] = this.#row(messages[i], [value.split(",")]);
-      }
+      const m = messages[i];
+      const value = stripCr(m.value);
+      if (m.error !== undefined) events.push(error(m, i, value, m.error));
+      else if (value === COMMIT) events.push(commitEvent(m, i));
+      else if (this.#format === "csv") events.push(this.#decodeCsv(m, i, value));
+      else if (this.#format === "json") this.#decodeJson(m, i, value, events);
+      else events.push(rowEvent(m, i, value, [value], 1, false));
     }
     return events;
   }
 
-  #decodeHeader(message: Message): Event {
-    const records = parseOne(message.value);
-    if (typeof records === "string") return error(message, `unreadable header: ${records}`);
+  #decodeCsv(m: Message, i: number, value: string): Event {
+    if (this.#header === undefined) return this.#decodeHeader(m, i, value);
+    if (value.trim() === "") {
+      return error(m, i, value, "empty message; expected a CSV record or *COMMIT*");
+    }
+    // Without quotes or line breaks a record is its fields between commas: exactly what
+    // csv-parse returns for it (tests/protocol_test.ts checks this on random records), at a
+    // fiftieth of the cost of a csv-parse call, which runs ≈ 50 µs however short its input.
+    if (NEEDS_CSV_QUOTING.test(value)) return this.#row(m, i, value, parseOne(value), false);
+    return this.#row(m, i, value, [value.split(",")], this.#diffIndex < 0);
+  }
+
+  #decodeHeader(m: Message, i: number, value: string): Event {
+    const records = parseOne(value);
+    if (typeof records === "string") return error(m, i, value, `unreadable header: ${records}`);
     if (records.length !== 1) {
-      return error(message, "the header must be one CSV line of column names");
+      return error(m, i, value, "the header must be one CSV line of column names");
     }
     const header = records[0];
     const problem = checkColumns(header);
-    if (problem !== undefined) return error(message, problem);
+    if (problem !== undefined) return error(m, i, value, problem);
     this.restore(header);
-    return { kind: "header", columns: this.#columns ?? [], position: message.position };
+    return { kind: "header", columns: this.#columns ?? [], position: m.position, index: i };
   }
 
-  #row(message: Message, records: string[][] | string): Event {
-    if (typeof records === "string") return error(message, `unreadable CSV: ${records}`);
+  #row(
+    m: Message,
+    i: number,
+    value: string,
+    records: string[][] | string,
+    split: boolean,
+  ): Event {
+    if (typeof records === "string") return error(m, i, value, `unreadable CSV: ${records}`);
     if (records.length !== 1) {
       return error(
-        message,
+        m,
+        i,
+        value,
         `one message must hold one CSV record, this one holds ${records.length}`,
       );
     }
@@ -219,66 +259,90 @@ export class Decoder {
     const values = records[0];
     if (values.length !== header.length) {
       return error(
-        message,
+        m,
+        i,
+        value,
         `expected ${header.length} fields (${header.join(",")}), got ${values.length}`,
       );
     }
-    if (this.#diffIndex < 0) return rowEvent(message, values, 1);
+    if (this.#diffIndex < 0) return rowEvent(m, i, value, values, 1, split);
     const diff = readDiff(values[this.#diffIndex]);
-    if (typeof diff !== "number") return error(message, `column "${DIFF_COLUMN}": ${diff.reason}`);
+    if (typeof diff !== "number") {
+      return error(m, i, value, `column "${DIFF_COLUMN}": ${diff.reason}`);
+    }
     values.splice(this.#diffIndex, 1);
-    return rowEvent(message, values, diff);
+    return rowEvent(m, i, value, values, diff, false);
   }
 
   /** A JSON message's row, preceded by a header event when its keys name the columns. */
-  #decodeJson(message: Message, index: number): Event[] | Event {
-    const { value, position } = message;
-    if (value === COMMIT) return commitEvent(message, index);
+  #decodeJson(m: Message, i: number, value: string, events: Event[]): void {
     let object: unknown;
     try {
       object = JSON.parse(value);
     } catch (e) {
-      return error(message, `invalid JSON: ${(e as Error).message}`);
+      events.push(error(m, i, value, `invalid JSON: ${(e as Error).message}`));
+      return;
     }
     if (typeof object !== "object" || object === null || Array.isArray(object)) {
-      return error(message, "expected a JSON object with one field per column");
+      events.push(error(m, i, value, "expected a JSON object with one field per column"));
+      return;
     }
     const fields = object as Record<string, unknown>;
     if (this.#columns === undefined) {
       const problem = checkColumns(Object.keys(fields));
-      if (problem !== undefined) return error(message, problem);
+      if (problem !== undefined) {
+        events.push(error(m, i, value, problem));
+        return;
+      }
       const columns = Object.keys(fields).filter((key) => key !== DIFF_COLUMN);
       this.restore(columns);
-      return [{ kind: "header", columns, position }, this.#decodeJson(message, index) as Event];
+      events.push({ kind: "header", columns, position: m.position, index: i });
     }
+    events.push(this.#jsonRow(m, i, value, fields));
+  }
+
+  #jsonRow(m: Message, i: number, value: string, fields: Record<string, unknown>): Event {
     let diff: 1 | -1 = 1;
     const field = fields[DIFF_COLUMN];
     if (field !== undefined) {
       const read = typeof field === "number" || typeof field === "string"
         ? readDiff(String(field))
         : { reason: `${JSON.stringify(field)} is not 1 (insert) or -1 (retract)` };
-      if (typeof read !== "number") return error(message, `field "${DIFF_COLUMN}": ${read.reason}`);
+      if (typeof read !== "number") {
+        return error(m, i, value, `field "${DIFF_COLUMN}": ${read.reason}`);
+      }
       diff = read;
     }
     const values: string[] = [];
-    for (const column of this.#columns) {
+    for (const column of this.#columns ?? []) {
       const field = fields[column];
       if (typeof field === "number" || typeof field === "string") {
         values.push(String(field));
       } else {
         const what = field === undefined ? "missing" : `not a number or string (${typeof field})`;
-        return error(message, `field "${column}" is ${what}`);
+        return error(m, i, value, `field "${column}" is ${what}`);
       }
     }
-    return rowEvent(message, values, diff);
+    return rowEvent(m, i, value, values, diff, false);
   }
 }
 
-function rowEvent(message: Message, values: readonly string[], diff: 1 | -1): RowEvent {
-  const { position, value: raw, timestamp } = message;
+function stripCr(value: string): string {
+  return value.endsWith("\r") ? value.slice(0, -1) : value;
+}
+
+function rowEvent(
+  m: Message,
+  index: number,
+  raw: string,
+  values: readonly string[],
+  diff: 1 | -1,
+  split: boolean,
+): RowEvent {
+  const { position, timestamp } = m;
   return timestamp === undefined
-    ? { kind: "row", values, diff, position, raw }
-    : { kind: "row", values, diff, position, raw, timestamp };
+    ? { kind: "row", values, diff, position, raw, index, split }
+    : { kind: "row", values, diff, position, raw, timestamp, index, split };
 }
 
 function commitEvent(message: Message, index: number): CommitEvent {
@@ -295,8 +359,8 @@ function readDiff(text: string): 1 | -1 | { reason: string } {
   return { reason: `${JSON.stringify(text)} is not 1 (insert) or -1 (retract)` };
 }
 
-function error(message: Message, reason: string): ErrorEvent {
-  return { kind: "error", position: message.position, reason, raw: message.value };
+function error(message: Message, index: number, raw: string, reason: string): ErrorEvent {
+  return { kind: "error", position: message.position, reason, raw, index };
 }
 
 /** Why a header cannot name the columns, if it cannot. */

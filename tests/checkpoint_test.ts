@@ -1,25 +1,49 @@
 import assert from "node:assert/strict";
-import { FILE_SIZES_BYTES, fileSizes, withFileSizes } from "../lib/checkpoint.ts";
+import {
+  type CheckpointData,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  withWriter,
+  writerBytes,
+} from "../lib/checkpoint.ts";
 
-Deno.test("file sizes travel in the checkpoint beside the pipeline's fields", () => {
-  const text = '{"v":2,"commits":5,"header":["x","y"]}';
+const data: CheckpointData = {
+  v: 3,
+  header: ["x", "y"],
+  model: "y on x",
+  time: 5,
+  rows: 5,
+  fitted: true,
+  partition: { commits: 5, rows: 5, state: null, absorb: false },
+};
+
+Deno.test("the writer's part travels in the checkpoint beside the pipeline's fields", () => {
   const sizes = { input: 123, output: 4567, errors: null };
-  const combined = withFileSizes(text, sizes);
-  assert.deepEqual(JSON.parse(combined), { v: 2, commits: 5, header: ["x", "y"], files: sizes });
-  assert.deepEqual(fileSizes(combined), sizes);
+  const combined = withWriter(encodeCheckpoint(data), "/data/in.csv", sizes);
+  assert.deepEqual(decodeCheckpoint(combined), { ...data, writer: "/data/in.csv", files: sizes });
 });
 
-Deno.test("the sizes add at most FILE_SIZES_BYTES, even for files of many gigabytes", () => {
-  const text = '{"v":2}';
+Deno.test("the writer's part adds at most writerBytes, even for files of many gigabytes", () => {
+  const text = encodeCheckpoint(data);
   const big = Number.MAX_SAFE_INTEGER;
-  const added = withFileSizes(text, { input: big, output: big, errors: big }).length - text.length;
-  assert.ok(added <= FILE_SIZES_BYTES, `${added} bytes`);
+  const writer = "/a/path/with/ünïcode/in.csv";
+  const added = new TextEncoder().encode(withWriter(text, writer, {
+    input: big,
+    output: big,
+    errors: big,
+  })).length - new TextEncoder().encode(text).length;
+  assert.ok(added <= writerBytes(writer), `${added} bytes`);
 });
 
-Deno.test("checkpoints without valid sizes have none: the files are kept whole", () => {
-  assert.equal(fileSizes('{"v":2}'), undefined);
-  assert.equal(fileSizes("not json"), undefined);
-  assert.equal(fileSizes('{"files":{"input":-1,"output":0,"errors":0}}'), undefined);
-  assert.equal(fileSizes('{"files":{"input":1.5,"output":0,"errors":0}}'), undefined);
-  assert.equal(fileSizes('{"files":[1,2,3]}'), undefined);
+Deno.test("checkpoints of another version or with damaged sizes are refused, saying why", () => {
+  assert.match(problemOf("not json"), /not JSON/);
+  assert.match(problemOf('{"v":2,"commits":3}'), /not one of this version/);
+  const text = encodeCheckpoint(data);
+  assert.match(problemOf(withWriter(text, "w", { input: -1, output: 0, errors: 0 })), /damaged/);
+  assert.match(problemOf(withWriter(text, "w", { input: 1.5, output: 0, errors: 0 })), /damaged/);
 });
+
+function problemOf(text: string): string {
+  const decoded = decodeCheckpoint(text);
+  return "problem" in decoded ? decoded.problem : "no problem";
+}

@@ -105,7 +105,7 @@ Deno.test({
         assert.match(first.stderr, /1 rows that no \*COMMIT\* closed yet are left/);
         assert.equal((await sh(`kcat -P ${plain} -t ${topic} -p 0 -l second.txt`, dir)).code, 0);
         const second = await sh(`${MAIN} ${plain} -t ${topic} ${group} --max-commits 10`, dir);
-        assert.match(second.stderr, /resuming from its checkpoint/);
+        assert.match(second.stderr, /resuming group "restart-.*" at commit 5\n/);
         // Together the two runs wrote the reference tables: no row twice, none missing, and the
         // fit continued from the first run's state.
         assertReference(dir, second);
@@ -168,7 +168,7 @@ Deno.test({
           `${MAIN} ${plain} -t ${topic} -X group.id=sig-${topic} --idle-exit-ms 1000 --input-log again.csv`,
           dir,
         );
-        assert.match(again.stderr, /resuming from its checkpoint/);
+        assert.match(again.stderr, /resuming group "sig-.*" at commit 10 \(its files were written/);
         assert.match(again.stderr, /10 rows, 10 commits, 0 errors/);
         assert.equal(Deno.readTextFileSync(`${dir}/again.csv`), "x,y,time,diff\n");
       });
@@ -297,7 +297,7 @@ Deno.test({
           await admin.disconnect();
           assert.equal((await sh(`kcat -P ${plain} -t ${wide} -p 0 -l messages.txt`, dir)).code, 0);
           const ran = await sh(`${MAIN} ${plain} -t ${wide} --max-commits 10`, dir);
-          assert.match(ran.stderr, /has 2 partitions; .* send to one partition/);
+          assert.match(ran.stderr, /\(2 partitions\)/);
           assertReference(dir, ran);
         });
       },

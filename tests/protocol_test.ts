@@ -3,8 +3,22 @@ import { parse } from "csv-parse/sync";
 import { PythonRandom } from "../lib/random.ts";
 import { COMMIT, Decoder, type Event, type Format, parseNumber } from "../lib/protocol.ts";
 
+/** A decoder whose events leave out `index` and `split` (tested on their own below). */
+class BareDecoder extends Decoder {
+  override decode(messages: Parameters<Decoder["decode"]>[0]): Event[] {
+    return super.decode(messages).map((event) => {
+      const { index: _index, ...rest } = event;
+      if (rest.kind !== "row") return rest as Event;
+      const { split: _split, ...row } = rest;
+      return row as Event;
+    });
+  }
+}
+
 function decode(format: Format, values: string[]): Event[] {
-  return new Decoder({ format }).decode(values.map((value, i) => ({ value, position: `m${i}` })));
+  return new BareDecoder({ format }).decode(
+    values.map((value, i) => ({ value, position: `m${i}` })),
+  );
 }
 
 const kinds = (events: Event[]) => events.map((e) => e.kind);
@@ -32,7 +46,7 @@ Deno.test("csv: the first message is the header; a second identical line is an o
 });
 
 Deno.test("csv: the header persists across batches", () => {
-  const decoder = new Decoder({ format: "csv" });
+  const decoder = new BareDecoder({ format: "csv" });
   decoder.decode([{ value: "x,y", position: "1" }]);
   assert.deepEqual(decoder.columns, ["x", "y"]);
   const [row] = decoder.decode([{ value: "1,2", position: "2" }]);
@@ -120,7 +134,7 @@ Deno.test("json: bad messages are error events", () => {
 });
 
 Deno.test("json: given columns are read from every object", () => {
-  const decoder = new Decoder({ format: "json", columns: ["y", "x"] });
+  const decoder = new BareDecoder({ format: "json", columns: ["y", "x"] });
   const [row] = decoder.decode([{ value: '{"x": 1, "y": 2, "z": 3}', position: "p" }]);
   assert.deepEqual(row, {
     kind: "row",
@@ -132,7 +146,7 @@ Deno.test("json: given columns are read from every object", () => {
 });
 
 Deno.test("raw: the whole message is the column data", () => {
-  const decoder = new Decoder({ format: "raw" });
+  const decoder = new BareDecoder({ format: "raw" });
   assert.deepEqual(decoder.columns, ["data"]);
   const events = decoder.decode([{ value: 'a,b,"c', position: "p" }, {
     value: COMMIT,
@@ -140,7 +154,7 @@ Deno.test("raw: the whole message is the column data", () => {
   }]);
   assert.deepEqual(events, [
     { kind: "row", values: ['a,b,"c'], diff: 1, position: "p", raw: 'a,b,"c' },
-    { kind: "commit", position: "q", index: 1 },
+    { kind: "commit", position: "q" },
   ]);
 });
 
@@ -163,7 +177,7 @@ Deno.test("csv: a diff column marks retractions; it is not one of the columns", 
   assert.match(reasonOf(decode("csv", ["diff"])[0]), /no column names besides "diff"/);
   assert.match(reasonOf(decode("csv", ["x,diff,diff"])[0]), /"diff" is named twice/);
   // Without a diff column every row is an insertion; the header is the columns.
-  const decoder = new Decoder({ format: "csv" });
+  const decoder = new BareDecoder({ format: "csv" });
   decoder.decode([{ value: "y,diff,x", position: "1" }]);
   assert.deepEqual(decoder.columns, ["y", "x"]);
   assert.deepEqual(decoder.header, ["y", "diff", "x"]);
@@ -190,7 +204,7 @@ Deno.test("json: a diff field marks retractions, in any object", () => {
 });
 
 Deno.test("timestamps of messages are kept on rows and commits", () => {
-  const decoder = new Decoder({ format: "csv" });
+  const decoder = new BareDecoder({ format: "csv" });
   const events = decoder.decode([
     { value: "x,y", position: "a", timestamp: 5 },
     { value: "1,2", position: "b", timestamp: 7 },
@@ -204,7 +218,7 @@ Deno.test("timestamps of messages are kept on rows and commits", () => {
     undefined,
   ]);
   assert.equal("timestamp" in events[3], false);
-  const json = new Decoder({ format: "json" }).decode([
+  const json = new BareDecoder({ format: "json" }).decode([
     { value: '{"x":1,"y":2}', position: "p", timestamp: 11 },
   ]);
   assert.equal(json[1].kind === "row" && json[1].timestamp, 11);
@@ -255,9 +269,37 @@ Deno.test("csv: records without quotes or line breaks decode as csv-parse reads 
     );
     const line = fields.join(",");
     if (line.trim() === "") continue;
-    const decoder = new Decoder({ format: "csv" });
+    const decoder = new BareDecoder({ format: "csv" });
     decoder.decode([{ value: Array.from(fields, (_, i) => `c${i}`).join(","), position: "h" }]);
     const [event] = decoder.decode([{ value: line, position: "p" }]);
     assert.deepEqual(valuesOf(event), parse(line, { relax_column_count: true })[0], line);
   }
+});
+
+Deno.test("every event names its message's index; split rows are exactly raw.split(',')", () => {
+  const events = new Decoder({ format: "csv" }).decode(
+    ["x,y", "1,2", '"3",4', COMMIT, "bad"].map((value) => ({ value, position: "p" })),
+  );
+  assert.deepEqual(events.map((e) => e.index), [0, 1, 2, 3, 4]);
+  assert.deepEqual(events.map((e) => e.kind === "row" ? e.split : "-"), [
+    "-",
+    true,
+    false,
+    "-",
+    "-",
+  ]);
+});
+
+Deno.test("a trailing \\r is no part of a message: CRLF input decodes as LF input", () => {
+  const lf = decode("csv", ["x,y", "0,1", COMMIT]);
+  const crlf = decode("csv", ["x,y\r", "0,1\r", `${COMMIT}\r`]);
+  assert.deepEqual(crlf, lf);
+});
+
+Deno.test("a message the source marks as an error is an error event with its reason", () => {
+  const [event] = new Decoder({ format: "csv" }).decode([
+    { value: "", position: "t/0@5", error: "records 5..9 were deleted before they were read" },
+  ]);
+  assert.equal(event.kind, "error");
+  assert.match(reasonOf(event), /deleted before they were read/);
 });

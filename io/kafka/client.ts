@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from "kafkajs";
 import process from "node:process";
 import type { Message } from "../../lib/protocol.ts";
+import type { Ack, Restore, Source, SourceItem } from "../source.ts";
 import type { KafkaSettings } from "./settings.ts";
 
 // kafkajs sometimes schedules a timer with a negative delay (it fires at once, as intended);
@@ -126,41 +127,72 @@ export function explain(error: unknown, settings: KafkaSettings, doing: string):
   return new KafkaError(safe(message), { cause: error });
 }
 
+/** What a {@linkcode KafkaSource} tells its user while it runs (all optional). */
+export interface SourceEvents {
+  /** The topic does not exist yet: the source waits for it. */
+  waitingForTopic?(): void;
+  /** The connection to the broker was lost: the source tries again with backoff. */
+  connectionLost?(reason: string): void;
+  /** The connection is back after `ms`. */
+  connectionBack?(ms: number): void;
+  /** Records of a partition were deleted before they were read (an error row says so too). */
+  skipped?(partition: number, from: number, to: number): void;
+  /** This run now reads these partitions (after a rebalance, or at the start). */
+  assigned?(partitions: readonly number[], restored: readonly number[]): void;
+}
+
 /** Options of {@linkcode KafkaSource.open}. */
 export interface SourceOptions {
   /** The topic to read. */
   readonly topic: string;
   /** An empty batch is yielded after this many milliseconds without a message. */
   readonly tickMs: number;
-  /** Called once if the topic does not exist yet: the source waits for it. */
-  readonly onWaitingForTopic?: () => void;
-  /** Called with the topic's partition count when it has more than one. */
-  readonly onManyPartitions?: (count: number) => void;
+  /** Start the group over: its offsets go back to the beginning, its checkpoints are ignored. */
+  readonly reset?: boolean;
+  /** Read up to the end offsets seen at the start, then end. */
+  readonly untilEnd?: boolean;
+  /** Stop waiting for a topic that does not exist after this long (resolves with no source). */
+  readonly waitForTopicMs?: number;
+  /** Stops the wait for the topic. */
+  readonly signal?: AbortSignal;
+  /** What to tell the user. */
+  readonly events?: SourceEvents;
 }
 
-/** Where a delivered batch stands: see {@linkcode KafkaSource.mark}. */
-export interface AckPoint {
-  /** The batch's partition; undefined for the empty batch of a tick. */
-  readonly partition?: number;
-  /** The offsets of the batch's messages. */
-  readonly offsets: readonly string[];
-  /** Per partition, the offset of the last message delivered, this batch included. */
-  readonly consumed: ReadonlyMap<number, string>;
+/** What {@linkcode KafkaSource.open} found: the source, and the checkpoint to resume from. */
+export interface Opened {
+  readonly source: KafkaSource;
+  /** The newest checkpoint of the group on the topic, if any (and not `reset`). */
+  readonly checkpoint?: string;
+  /** How many partitions the topic has. */
+  readonly partitions: number;
 }
 
 interface Delivery {
-  readonly partition: number;
-  readonly offsets: readonly string[];
-  readonly messages: Message[];
+  readonly item: SourceItem;
   readonly done: () => void;
 }
 
+/** What the source knows of a partition whose messages it delivered. */
+interface Held {
+  /** The offset after the last message delivered (undefined before the first). */
+  next: number | undefined;
+}
+
 /**
- * A topic as an `AsyncIterable` of message batches (one kafkajs `eachBatch` each, or `[]` when
- * `tickMs` passed without a message). Asking for the next batch means the previous one was
- * processed. Offsets are committed only by {@linkcode KafkaSource.acknowledge}: up to a
- * `*COMMIT*` message, so that rows still pending are read again after a restart, with the
- * pipeline's checkpoint as the offset commit's metadata.
+ * A topic as an `AsyncIterable` of items: message batches (one kafkajs `eachBatch` each, or
+ * `[]` when `tickMs` passed without a message) and changes of the partitions this member of the
+ * consumer group reads. Asking for the next item means the previous one was handed on.
+ *
+ * - Offsets are committed only by {@linkcode KafkaSource.acknowledge}, with each partition's
+ *   checkpoint as the commit's metadata.
+ * - After a rebalance, a partition this run still reads keeps its state: kafkajs delivers again
+ *   from the committed offset, and the pipeline skips what it already took. A partition that
+ *   another member moved on (its committed offset is past what this run read) is restored from
+ *   its checkpoint; a partition given to another member is dropped.
+ * - Records deleted (by retention) before they were read become an error row naming the range.
+ * - A lost connection is retried with backoff (kafkajs restarts the consumer); only
+ *   authentication, authorisation and configuration errors end the iteration with an error.
  *
  * @example
  * ```ts ignore
@@ -168,95 +200,284 @@ interface Delivery {
  *   topic: "linear-regression",
  *   tickMs: 250,
  * });
- * for await (const batch of source) {
- *   const point = source.mark();
- *   // process the batch, then: await source.acknowledge(point, lastCommitIndex, newCheckpoint);
+ * for await (const item of source.items()) {
+ *   // hand the item to the runner, then: await source.acknowledge(acks);
  * }
  * await source.close();
  * ```
  */
-export class KafkaSource implements AsyncIterable<Message[]> {
+export class KafkaSource implements Source {
+  readonly #admin: Admin;
   readonly #consumer: Consumer;
   readonly #settings: KafkaSettings;
   readonly #topic: string;
   readonly #tickMs: number;
+  readonly #events: SourceEvents;
   readonly #queue: Delivery[] = [];
+  readonly #held = new Map<number, Held>();
+  #assigned = new Set<number>();
+  /** With `untilEnd`: the end offset of each partition, seen at the start. */
+  readonly #ends: Map<number, number> | undefined;
+  /** Assignment work in progress: deliveries wait for it. */
+  #ready: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
   #current: Delivery | undefined;
   #stopping = false;
   #failure: KafkaError | undefined;
-  /** Per partition, the offset of the last message delivered. */
-  readonly #consumed = new Map<number, string>();
+  #lostAt: number | undefined;
+  /** An acknowledgement that failed while the connection was lost: sent again when it is back. */
+  #owed: readonly Ack[] | undefined;
 
-  private constructor(consumer: Consumer, settings: KafkaSettings, options: SourceOptions) {
-    this.#consumer = consumer;
+  /** What the source is, for messages. */
+  readonly name: string;
+  /** Kafka delivers messages no commit closed again to the next run. */
+  readonly redelivers = true;
+
+  private constructor(
+    kafka: Kafka,
+    admin: Admin,
+    settings: KafkaSettings,
+    options: SourceOptions,
+    ends: Map<number, number> | undefined,
+  ) {
+    this.#admin = admin;
     this.#settings = settings;
     this.#topic = options.topic;
     this.#tickMs = options.tickMs;
+    this.#events = options.events ?? {};
+    this.#ends = ends;
+    this.name = `topic "${options.topic}"`;
+    this.#consumer = kafka.consumer({
+      groupId: settings.groupId,
+      // A restart after kill -9 waits for the dead member's session to end: the reference's 6 s.
+      sessionTimeout: settings.sessionTimeoutMs ?? 6000,
+      heartbeatInterval: settings.heartbeatIntervalMs ?? 1000,
+      maxBytes: 16 << 20,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000 },
+    });
   }
 
   /**
-   * Connects, reads the group's checkpoint (the metadata of its committed offsets, if any) and
-   * starts consuming: from the committed offsets, else as `auto.offset.reset` says.
+   * Connects; waits until the topic exists (resolves to undefined if `waitForTopicMs` passes or
+   * `signal` aborts first); reads the group's newest checkpoint (or, with `reset`, starts the
+   * group over); and starts consuming: from the committed offsets, else as
+   * `auto.offset.reset` says.
    *
-   * @throws {KafkaError} when the broker cannot be reached or refuses the client.
+   * @throws {KafkaError} when the broker cannot be reached or refuses the client, or the group
+   * holds offsets without checkpoints (another tool's group).
    */
   static async open(
     settings: KafkaSettings,
     ca: string | undefined,
     options: SourceOptions,
-  ): Promise<{ source: KafkaSource; checkpoint?: string }> {
+  ): Promise<Opened | undefined> {
     const kafka = await client(settings, ca);
-    const checkpoint = await readCheckpoint(kafka, settings, options);
-    const consumer = kafka.consumer({
-      groupId: settings.groupId,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: settings.heartbeatIntervalMs,
-      maxBytes: 16 << 20,
-      maxWaitTimeInMs: 100,
-    });
-    const source = new KafkaSource(consumer, settings, options);
+    const admin = kafka.admin({ retry: { retries: 3, initialRetryTime: 300 } });
+    const topic = options.topic;
+    let checkpoint: string | undefined;
+    let partitions: number;
+    let ends: Map<number, number> | undefined;
+    try {
+      await admin.connect();
+      if (!(await waitForTopic(admin, options))) {
+        await admin.disconnect().catch(() => {});
+        return undefined;
+      }
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      partitions = metadata?.partitions.length ?? 0;
+      if (options.untilEnd) {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        ends = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+      }
+      if (options.reset) {
+        await admin.resetOffsets({ groupId: settings.groupId, topic, earliest: true });
+      } else {
+        checkpoint = await newestCheckpoint(admin, settings, topic);
+      }
+    } catch (e) {
+      await admin.disconnect().catch(() => {});
+      throw explain(e, settings, `reading the offsets of group "${settings.groupId}"`);
+    }
+    const source = new KafkaSource(kafka, admin, settings, options, ends);
+    await source.#start(settings.autoOffsetReset === "earliest");
+    return { source, checkpoint, partitions };
+  }
+
+  async #start(fromBeginning: boolean): Promise<void> {
+    const consumer = this.#consumer;
+    const { GROUP_JOIN, CRASH } = consumer.events;
     try {
       await consumer.connect();
-      await consumer.subscribe({
-        topics: [options.topic],
-        fromBeginning: settings.autoOffsetReset === "earliest",
+      await consumer.subscribe({ topics: [this.#topic], fromBeginning });
+      consumer.on(GROUP_JOIN, (event) => {
+        const assigned = new Set(event.payload.memberAssignment[this.#topic] ?? []);
+        this.#ready = this.#ready
+          .then(() => this.#assign(assigned))
+          .catch((e) => this.#fail(explain(e, this.#settings, `joining group "${this.#groupId}"`)));
       });
-      consumer.on(consumer.events.CRASH, (event) => {
-        source.#fail(explain(event.payload.error, settings, `reading topic "${options.topic}"`));
+      consumer.on(CRASH, (event) => {
+        const { error, restart } = event.payload;
+        const explained = explain(error, this.#settings, `reading topic "${this.#topic}"`);
+        if (restart) this.#lost(explained.message);
+        else this.#fail(explained);
       });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => source.#deliver(payload),
+        eachBatch: (payload) => this.#deliver(payload),
       });
     } catch (e) {
       await consumer.disconnect().catch(() => {});
-      throw explain(e, settings, `reading topic "${options.topic}"`);
+      await this.#admin.disconnect().catch(() => {});
+      throw explain(e, this.#settings, `reading topic "${this.#topic}"`);
     }
-    return { source, checkpoint };
   }
 
-  /** Hands a kafkajs batch to the iterator and waits until it was processed (or dropped). */
-  async #deliver({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+  get #groupId(): string {
+    return this.#settings.groupId;
+  }
+
+  /** A new assignment: drop what went elsewhere, restore what others moved on. */
+  async #assign(assigned: Set<number>): Promise<void> {
+    this.#back();
+    const drop = [...this.#held.keys()].filter((p) => !assigned.has(p));
+    for (const p of drop) this.#held.delete(p);
+    this.#assigned = assigned;
+    const committed = await this.#committed();
+    const restore: Restore[] = [];
+    for (const partition of [...assigned].sort((a, b) => a - b)) {
+      const held = this.#held.get(partition);
+      const group = committed.get(partition);
+      const offset = group?.offset ?? -1;
+      // Still ours, and nobody moved it past what we read: kafkajs delivers again from the
+      // committed offset, and the pipeline skips what it took already.
+      if (held !== undefined && (offset < 0 || held.next === undefined || offset <= held.next)) {
+        continue;
+      }
+      if (group?.checkpoint !== undefined && offset >= 0) {
+        restore.push({ partition, checkpoint: group.checkpoint, offset });
+        this.#held.set(partition, { next: offset });
+      } else if (offset >= 0 && this.#settings.enableAutoCommit) {
+        throw new KafkaError(
+          `group "${this.#groupId}" has an offset committed on ${this.#topic}/${partition} ` +
+            "without a kafka-regression checkpoint (another tool's group?): resuming there " +
+            "would miss rows. Choose another group (-X group.id=…), or start it over (--reset)",
+        );
+      } else {
+        this.#held.set(partition, { next: undefined });
+      }
+    }
+    this.#enqueue({ kind: "assignment", drop, restore });
+    this.#events.assigned?.([...assigned].sort((a, b) => a - b), restore.map((r) => r.partition));
+  }
+
+  /** The group's committed offsets and checkpoints on the topic, per partition. */
+  async #committed(): Promise<Map<number, { offset: number; checkpoint?: string }>> {
+    const [offsets] = await this.#admin.fetchOffsets({
+      groupId: this.#groupId,
+      topics: [this.#topic],
+    });
+    const out = new Map<number, { offset: number; checkpoint?: string }>();
+    for (const { partition, offset, metadata } of offsets?.partitions ?? []) {
+      const checkpoint = isCheckpoint(metadata) ? metadata ?? undefined : undefined;
+      out.set(partition, { offset: Number(offset), checkpoint });
+    }
+    return out;
+  }
+
+  /** Hands a kafkajs batch to the iterator and waits until it was taken (or dropped). */
+  async #deliver({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    await this.#ready;
     if (this.#stopping || batch.messages.length === 0) return;
+    this.#back();
     const topic = batch.topic;
     const partition = batch.partition;
-    await new Promise<void>((done) => {
-      this.#queue.push({
+    const held = this.#held.get(partition) ?? { next: undefined };
+    this.#held.set(partition, held);
+    const messages: Message[] = [];
+    const first = Number(batch.messages[0].offset);
+    const gap = await this.#deleted(partition, held.next, first);
+    if (gap !== undefined) messages.push(gap);
+    for (const m of batch.messages) {
+      messages.push({
+        value: m.value?.toString() ?? "",
+        position: `${topic}/${partition}@${m.offset}`,
+        timestamp: Number(m.timestamp),
         partition,
-        offsets: batch.messages.map((m) => m.offset),
-        messages: batch.messages.map((m) => ({
-          value: m.value?.toString() ?? "",
-          position: `${topic}/${partition}@${m.offset}`,
-          timestamp: Number(m.timestamp),
-        })),
-        done,
+        offset: Number(m.offset),
       });
-      this.#wake?.();
+    }
+    const last = Number(batch.lastOffset());
+    const caughtUp = last + 1 >= Number(batch.highWatermark);
+    held.next = Math.max(held.next ?? 0, last + 1);
+    const taken = new Promise<void>((done) => {
+      this.#enqueue({
+        kind: "batch",
+        batch: { messages, now: Date.now(), caughtUp: [[partition, caughtUp]] },
+      }, done);
     });
+    // Waiting here holds kafkajs's fetch loop, which sends the heartbeats: keep them going.
+    const beat = setInterval(() => heartbeat().catch(() => {}), 1000);
+    try {
+      await taken;
+    } finally {
+      clearInterval(beat);
+    }
     // Moves kafkajs's fetch position on; offsets are committed only by acknowledge().
     if (!this.#stopping) resolveOffset(batch.lastOffset());
+    if (this.#ends !== undefined && this.#reachedEnds()) this.stop();
+  }
+
+  /**
+   * An error message for records deleted before they were read: when a partition's batch starts
+   * past where its reading stood (or, read from the beginning, past offset 0) and its first
+   * offset still held is past that too.
+   */
+  async #deleted(partition: number, expected: number | undefined, first: number) {
+    const from = expected ?? (this.#settings.autoOffsetReset === "earliest" ? 0 : undefined);
+    if (from === undefined || first <= from) return undefined;
+    const offsets = await this.#admin.fetchTopicOffsets(this.#topic);
+    const low = Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+    if (low <= from) return undefined; // a gap of transaction markers or compaction: no loss
+    const to = Math.min(low, first) - 1;
+    this.#events.skipped?.(partition, from, to);
+    return {
+      value: "",
+      position: `${this.#topic}/${partition}@${from}`,
+      partition,
+      error: `records ${from} to ${to} of ${this.#topic}/${partition} were deleted (retention) ` +
+        "before this group read them: their rows are not in the fit",
+    } satisfies Message;
+  }
+
+  /** With `untilEnd`: every partition this run reads is read up to its end offset. */
+  #reachedEnds(): boolean {
+    const ends = this.#ends!;
+    for (const partition of this.#assigned) {
+      const end = ends.get(partition) ?? 0;
+      const next = this.#held.get(partition)?.next;
+      if (end > 0 && (next === undefined || next < end)) return false;
+    }
+    return true;
+  }
+
+  #enqueue(item: SourceItem, done: () => void = () => {}): void {
+    this.#queue.push({ item, done });
+    this.#wake?.();
+  }
+
+  #lost(reason: string): void {
+    if (this.#lostAt !== undefined) return;
+    this.#lostAt = Date.now();
+    this.#events.connectionLost?.(reason);
+  }
+
+  #back(): void {
+    if (this.#lostAt === undefined) return;
+    const ms = Date.now() - this.#lostAt;
+    this.#lostAt = undefined;
+    this.#events.connectionBack?.(ms);
   }
 
   #fail(error: KafkaError): void {
@@ -264,26 +485,29 @@ export class KafkaSource implements AsyncIterable<Message[]> {
     this.stop();
   }
 
-  /** Ends the iteration after the batch being processed; undelivered batches are dropped. */
+  /** Ends the iteration after the item being handled; undelivered batches are dropped. */
   stop(): void {
     this.#stopping = true;
     this.#wake?.();
   }
 
-  /** Batches of messages, `[]` after `tickMs` of silence; ends after {@linkcode stop}. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Message[]> {
+  /** Items, `[]` batches after `tickMs` of silence; ends after {@linkcode stop}. */
+  async *items(): AsyncGenerator<SourceItem> {
     try {
       while (!this.#stopping) {
         if (this.#queue.length === 0) await this.#wait();
         if (this.#stopping) break;
         const delivery = this.#queue.shift();
         if (delivery === undefined) {
-          yield [];
+          if (this.#owed !== undefined && this.#lostAt === undefined) {
+            await this.acknowledge(this.#owed);
+          }
+          if (this.#ends !== undefined && this.#assigned.size > 0 && this.#reachedEnds()) break;
+          yield { kind: "batch", batch: { messages: [], now: Date.now() } };
           continue;
         }
         this.#current = delivery;
-        this.#consumed.set(delivery.partition, delivery.offsets[delivery.offsets.length - 1]);
-        yield delivery.messages;
+        yield delivery.item;
         this.#current = undefined;
         delivery.done();
       }
@@ -316,104 +540,112 @@ export class KafkaSource implements AsyncIterable<Message[]> {
   }
 
   /**
-   * Where the batch just yielded stands (`[]` batches too), for a later
-   * {@linkcode KafkaSource.acknowledge}: batches may be acknowledged after the next ones were
-   * delivered.
+   * Commits each partition's offset with its checkpoint as metadata, for the partitions this run
+   * still reads. While the connection is lost the commit is kept and sent again once it is back
+   * (a later one includes it); only errors that retrying cannot mend are thrown.
    */
-  mark(): AckPoint {
-    const current = this.#current;
-    return {
-      partition: current?.partition,
-      offsets: current?.offsets ?? [],
-      consumed: new Map(this.#consumed),
-    };
-  }
-
-  /**
-   * Commits the offsets that a `*COMMIT*` covers, with `checkpoint` as metadata: in the batch at
-   * `point`, up to and including its message `index` (−1: all of it, e.g. after an autocommit);
-   * in other partitions, every message delivered before it.
-   */
-  async acknowledge(point: AckPoint, index: number, checkpoint: string): Promise<void> {
-    if (!this.#settings.enableAutoCommit) return;
-    const next = (offset: string) => String(BigInt(offset) + 1n);
-    const offsets = new Map<number, string>();
-    for (const [partition, offset] of point.consumed) offsets.set(partition, next(offset));
-    if (point.partition !== undefined && index >= 0) {
-      offsets.set(point.partition, next(point.offsets[index]));
-    }
+  async acknowledge(acks: readonly Ack[]): Promise<void> {
+    if (!this.#settings.enableAutoCommit || acks.length === 0) return;
+    const mine = acks.filter((a) => this.#assigned.has(a.partition));
+    if (mine.length === 0) return;
     try {
-      await this.#consumer.commitOffsets(
-        [...offsets].map(([partition, offset]) => ({
-          topic: this.#topic,
-          partition,
-          offset,
-          metadata: checkpoint,
-        })),
-      );
+      await this.#consumer.commitOffsets(mine.map((a) => ({
+        topic: this.#topic,
+        partition: a.partition,
+        offset: String(a.offset),
+        metadata: a.checkpoint,
+      })));
+      this.#owed = undefined;
     } catch (e) {
-      throw explain(e, this.#settings, `committing offsets of topic "${this.#topic}"`);
+      if (!retriable(e)) {
+        throw explain(e, this.#settings, `committing offsets of topic "${this.#topic}"`);
+      }
+      this.#owed = acks;
+      this.#lost(explain(e, this.#settings, "committing offsets").message);
     }
   }
 
-  /** Disconnects from the broker. */
+  /** Commits what is owed, if the connection allows, then leaves the group and disconnects. */
   async close(): Promise<void> {
     this.stop();
     this.#release();
-    await this.#consumer.disconnect().catch(() => {});
+    const bounded = (work: Promise<unknown>) =>
+      Promise.race([work.catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    if (this.#owed !== undefined) await bounded(this.acknowledge(this.#owed));
+    await bounded(this.#consumer.disconnect());
+    await bounded(this.#admin.disconnect());
   }
+}
+
+/** Whether a kafkajs error is one that retrying can mend (a connection, a rebalance). */
+function retriable(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { retriable?: boolean }).retriable === true) return true;
+    if (
+      /Connection|ECONNREFUSED|ETIMEDOUT|NumberOfRetriesExceeded|REBALANCE/i.test(
+        e.name + e.message,
+      )
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Waits until the topic exists; false when `waitForTopicMs` passed or `signal` aborted. */
+async function waitForTopic(admin: Admin, options: SourceOptions): Promise<boolean> {
+  const started = Date.now();
+  for (let waiting = false; !(await admin.listTopics()).includes(options.topic); waiting = true) {
+    if (!waiting) options.events?.waitingForTopic?.();
+    if (options.signal?.aborted) return false;
+    if (options.waitForTopicMs !== undefined && Date.now() - started >= options.waitForTopicMs) {
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return true;
 }
 
 /**
- * Waits until the topic exists, then reads the checkpoint kept in the metadata of the group's
- * committed offsets, if any.
+ * The newest checkpoint kept in the metadata of the group's committed offsets on the topic, if
+ * any.
+ *
+ * @throws {KafkaError} when the group holds offsets but no checkpoint (another tool's group).
  */
-async function readCheckpoint(
-  kafka: Kafka,
+async function newestCheckpoint(
+  admin: Admin,
   settings: KafkaSettings,
-  options: SourceOptions,
+  topic: string,
 ): Promise<string | undefined> {
-  const topic = options.topic;
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    for (let waiting = false; !(await admin.listTopics()).includes(topic); waiting = true) {
-      if (!waiting) options.onWaitingForTopic?.();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-    const partitions = metadata?.partitions.length ?? 0;
-    if (partitions > 1) options.onManyPartitions?.(partitions);
-    if (!settings.enableAutoCommit) return undefined;
-    const [offsets] = await admin.fetchOffsets({ groupId: settings.groupId, topics: [topic] });
-    let best: { commits: number; text: string } | undefined;
-    let committed = false;
-    for (const { offset, metadata } of offsets?.partitions ?? []) {
-      committed ||= Number(offset) >= 0;
-      const commits = checkpointCommits(metadata);
-      if (commits === undefined || metadata === null) continue;
-      if (best === undefined || commits > best.commits) best = { commits, text: metadata };
-    }
-    if (committed && best === undefined) {
-      throw new KafkaError(
-        `group "${settings.groupId}" has offsets committed on topic "${topic}" but no ` +
-          "kafka-regression checkpoint (another tool's group?): resuming there would miss the " +
-          "header and the fit so far. Choose another group: -X group.id=…",
-      );
-    }
-    return best?.text;
-  } catch (e) {
-    throw explain(e, settings, `reading the offsets of group "${settings.groupId}"`);
-  } finally {
-    await admin.disconnect().catch(() => {});
+  const [offsets] = await admin.fetchOffsets({ groupId: settings.groupId, topics: [topic] });
+  let best: { time: number; text: string } | undefined;
+  let committed = false;
+  for (const { offset, metadata } of offsets?.partitions ?? []) {
+    committed ||= Number(offset) >= 0;
+    const time = checkpointTime(metadata);
+    if (time === undefined || metadata === null) continue;
+    if (best === undefined || time > best.time) best = { time, text: metadata };
   }
+  if (committed && best === undefined) {
+    throw new KafkaError(
+      `group "${settings.groupId}" has offsets committed on topic "${topic}" but no ` +
+        "kafka-regression checkpoint (another tool's group?): resuming there would miss the " +
+        "header and the fit so far. Choose another group (-X group.id=…), or start it over " +
+        "(--reset)",
+    );
+  }
+  return best?.text;
+}
+
+function isCheckpoint(metadata: string | null): boolean {
+  return checkpointTime(metadata) !== undefined;
 }
 
 /** The commit counter of a checkpoint kept as offset metadata, if the metadata is one. */
-function checkpointCommits(metadata: string | null): number | undefined {
+function checkpointTime(metadata: string | null): number | undefined {
   try {
-    const commits = (JSON.parse(metadata ?? "") as { commits?: unknown })?.commits;
-    return typeof commits === "number" ? commits : undefined;
+    const time = (JSON.parse(metadata ?? "") as { time?: unknown })?.time;
+    return typeof time === "number" ? time : undefined;
   } catch {
     return undefined;
   }
