@@ -1,0 +1,147 @@
+/**
+ * The runner (the pipeline and its files) as a Kafka consumer drives it, without Kafka: crashes
+ * after any batch, resumes from the last acknowledged checkpoint with the messages after its
+ * offset delivered again, and two runners on the same files.
+ */
+
+import assert from "node:assert/strict";
+import type { Message } from "../lib/protocol.ts";
+import { PythonRandom } from "../lib/random.ts";
+import { type Ack, Runner, type RunnerOptions } from "../io/runner.ts";
+import { SinkLockedError } from "../io/sink.ts";
+import { inDir } from "./cli.ts";
+
+const messagesOf = (values: readonly string[]): Message[] =>
+  values.map((value, i) => ({
+    value,
+    position: `t/0@${i}`,
+    partition: 0,
+    offset: i,
+    timestamp: 1000 * i,
+  }));
+
+const optionsIn = (dir: string, extra: Partial<RunnerOptions["pipeline"]> = {}): RunnerOptions => ({
+  pipeline: { format: "csv", autocommitMs: 1500, ...extra },
+  outputs: { input: `${dir}/in.csv`, output: `${dir}/out.csv`, errors: `${dir}/err.csv` },
+});
+
+const read = async (dir: string) => ({
+  input: await Deno.readTextFile(`${dir}/in.csv`),
+  output: await Deno.readTextFile(`${dir}/out.csv`),
+  errors: await Deno.readTextFile(`${dir}/err.csv`),
+});
+
+/**
+ * Feeds `messages` in batches of random sizes; after `crashes[i]` batches of a life the runner
+ * "dies" (its files stay as they are, its last acknowledgement is all that survives) and a new
+ * one resumes from it, the messages after its offset delivered again. Returns the files.
+ */
+async function lives(
+  dir: string,
+  messages: readonly Message[],
+  crashes: readonly number[],
+  seed: number,
+  extra: Partial<RunnerOptions["pipeline"]> = {},
+) {
+  const random = new PythonRandom(seed);
+  let committed: Ack | undefined;
+  for (let life = 0; life <= crashes.length; life++) {
+    const runner = new Runner(optionsIn(dir, extra));
+    const resume = committed && { checkpoint: committed.checkpoint, where: "the test" };
+    const opened = await runner.open(resume);
+    assert.equal(opened.problem, undefined);
+    let at = 0;
+    if (committed !== undefined) {
+      assert.equal(await runner.restore(0, committed.checkpoint, committed.offset), undefined);
+      at = committed.offset;
+    }
+    let batches = 0;
+    while (at < messages.length && (life === crashes.length || batches < crashes[life])) {
+      const n = 1 + Math.floor(random.random() * 6);
+      const batch = messages.slice(at, at + n);
+      at += batch.length;
+      batches++;
+      const processed = await runner.process({ messages: batch, now: batch[0].timestamp! });
+      if (processed.acks.length > 0) committed = processed.acks[0];
+    }
+    if (life < crashes.length) {
+      await runner.finish(false); // closes the files as the process's death would
+    } else {
+      await runner.finish(true);
+    }
+  }
+  return await read(dir);
+}
+
+const stream = (): string[] => {
+  const values = ["x,y"];
+  for (let i = 0; i < 60; i++) {
+    values.push(`${i},${2 * i + (i % 5) / 10}`);
+    if (i % 7 === 3) values.push("bad,row,ü"); // an error row with a non-ASCII byte
+    if (i % 4 !== 1) values.push("*COMMIT*");
+  }
+  return values;
+};
+
+Deno.test("crashes after any batch, resumed from the last checkpoint: the same files as one run", async () => {
+  const messages = messagesOf(stream());
+  const whole = await inDir((dir) => lives(dir, messages, [], 1));
+  for (const seed of [2, 3, 4, 5, 6, 7]) {
+    const random = new PythonRandom(seed);
+    const crashes = Array.from({ length: 4 }, () => 1 + Math.floor(random.random() * 8));
+    const resumed = await inDir((dir) => lives(dir, messages, crashes, seed));
+    assert.deepEqual(resumed, whole, `crashes after ${crashes} batches`);
+  }
+  assert.equal(whole.errors.split("\n").filter((l) => l.includes("ü")).length, 9);
+});
+
+Deno.test("a resume whose files are shorter than the checkpoint says is refused", async () => {
+  await inDir(async (dir) => {
+    const runner = new Runner(optionsIn(dir));
+    await runner.open();
+    const processed = await runner.process({ messages: messagesOf(stream()), now: 0 });
+    await runner.finish(false);
+    const [ack] = processed.acks;
+    await Deno.writeTextFile(`${dir}/out.csv`, "a,b,time,diff\n"); // cut by hand
+    const again = new Runner(optionsIn(dir));
+    const opened = await again.open({ checkpoint: ack.checkpoint, where: 'group "g"' });
+    assert.match(opened.problem ?? "", /out\.csv holds 14 bytes, fewer than the \d+ it held/);
+    assert.match(opened.problem ?? "", /--reset/);
+    await again.finish(false);
+    // Nothing was cut: the file is as the user left it.
+    assert.equal(await Deno.readTextFile(`${dir}/out.csv`), "a,b,time,diff\n");
+  });
+});
+
+Deno.test("two runners on the same files: the second is refused, the first goes on", async () => {
+  await inDir(async (dir) => {
+    const first = new Runner(optionsIn(dir));
+    await first.open();
+    const second = new Runner(optionsIn(dir));
+    await assert.rejects(() => second.open(), SinkLockedError);
+    await first.process({ messages: messagesOf(["x,y", "0,1", "*COMMIT*"]), now: 0 });
+    await first.finish(true);
+    assert.equal((await read(dir)).input, 'x,y,time,diff\n"0","1",0,1\n');
+  });
+});
+
+Deno.test("at the live edge the clock closes rows that nothing followed", async () => {
+  await inDir(async (dir) => {
+    const runner = new Runner(optionsIn(dir));
+    await runner.open();
+    const rows = messagesOf(["x,y", "0,1", "1,3"]);
+    await runner.process({ messages: rows, now: 10_000, caughtUp: [[0, true]] });
+    const early = await runner.process({ messages: [], now: 11_000 });
+    assert.equal(early.counts.commits, 0);
+    const late = await runner.process({ messages: [], now: 11_600 });
+    assert.equal(late.counts.commits, 1);
+    assert.equal(late.acks[0].offset, 3);
+    // Not caught up (more to read): the clock waits.
+    const behind = new Runner(optionsIn(`${dir}`, {}));
+    await runner.finish(true);
+    await behind.open();
+    await behind.process({ messages: rows, now: 10_000, caughtUp: [[0, false]] });
+    assert.equal((await behind.process({ messages: [], now: 20_000 })).counts.commits, 0);
+    await behind.finish(true);
+  });
+});
