@@ -91,6 +91,7 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       if (item.kind === "assignment") {
         while (inFlight.length > 0) await settle();
         for (const partition of item.drop) await runner.drop(partition);
+        for (const partition of item.keep) await runner.keep(partition);
         for (const r of item.restore) {
           const problem = await runner.restore(r.partition, r.checkpoint, r.offset);
           if (problem !== undefined) {

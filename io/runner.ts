@@ -90,8 +90,10 @@ export interface RunnerApi {
   process(batch: Batch): Promise<Processed>;
   /** Restores a partition (newly assigned) from its checkpoint, to go on from `offset`. */
   restore(partition: number, checkpoint: string, offset: number): Promise<string | undefined>;
-  /** Forgets a partition given to another reader. */
+  /** Takes a partition given to another reader out of the fit. */
   drop(partition: number): Promise<void>;
+  /** Brings back a partition that came back where this run left it. */
+  keep(partition: number): Promise<void>;
   /** Ends the run, reporting rows no commit closed unless the source delivers them again. */
   finish(reportPending: boolean): Promise<Finished>;
 }
@@ -343,7 +345,7 @@ export class Runner implements RunnerApi {
     });
   }
 
-  /** Forgets a partition given to another reader. */
+  /** Takes a partition given to another reader out of the fit (its state kept aside). */
   drop(partition: number): Promise<void> {
     return this.#serial(() => {
       this.#pipeline.drop(partition);
@@ -351,6 +353,11 @@ export class Runner implements RunnerApi {
       this.#acked.delete(partition);
       return Promise.resolve();
     });
+  }
+
+  /** Brings back a partition that came back where this run left it. */
+  keep(partition: number): Promise<void> {
+    return this.#serial(() => Promise.resolve(this.#pipeline.unpark(partition)));
   }
 
   /** Ends the run: reports rows no commit closed (when asked), flushes and closes the files. */

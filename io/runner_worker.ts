@@ -113,6 +113,11 @@ export class RemoteRunner implements RunnerApi {
     return this.#call("drop", [partition]);
   }
 
+  /** See {@linkcode Runner.keep}. */
+  keep(partition: number): Promise<void> {
+    return this.#call("keep", [partition]);
+  }
+
   /** See {@linkcode Runner.finish}. */
   finish(reportPending: boolean): Promise<Finished> {
     return this.#call("finish", [reportPending]);
@@ -135,6 +140,7 @@ if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !==
     restore: (partition: number, checkpoint: string, offset: number) =>
       runner.restore(partition, checkpoint, offset),
     drop: (partition: number) => runner.drop(partition),
+    keep: (partition: number) => runner.keep(partition),
     finish: (reportPending: boolean) => runner.finish(reportPending),
   });
 }

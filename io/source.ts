@@ -34,8 +34,10 @@ export type SourceItem =
   | { readonly kind: "batch"; readonly batch: Batch }
   | {
     readonly kind: "assignment";
-    /** Partitions now read elsewhere: their state goes. */
+    /** Partitions now read elsewhere: their state leaves the fit (kept aside). */
     readonly drop: readonly number[];
+    /** Partitions back where this run left them: their state kept aside returns. */
+    readonly keep: readonly number[];
     /** Partitions to take over from their checkpoints. */
     readonly restore: readonly Restore[];
   };

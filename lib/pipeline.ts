@@ -152,6 +152,8 @@ export class Pipeline {
   readonly #maxFutureMs: number;
   readonly #early: EarlyMessages;
   readonly #partitions = new Map<number, Partition>();
+  /** Partitions read elsewhere for now, kept in case they come back unchanged. */
+  readonly #parked = new Map<number, Partition>();
   /** Columns given up front: the first message of partition 0 may still be the header. */
   #headerGiven: boolean;
   #time = 0;
@@ -264,10 +266,24 @@ export class Pipeline {
     return out;
   }
 
-  /** Forgets a partition the source no longer reads (given to another reader). */
+  /**
+   * Takes a partition out of the fit: the source no longer reads it (another reader does). Its
+   * state is kept aside, and {@linkcode Pipeline.unpark} brings it back if the partition comes
+   * back where it left off.
+   */
   drop(partition: number): void {
+    const p = this.#partitions.get(partition);
+    if (p !== undefined) this.#parked.set(partition, p);
     this.#partitions.delete(partition);
     this.#early.drop(partition);
+  }
+
+  /** Brings back a partition taken out by {@linkcode Pipeline.drop}, if it was. */
+  unpark(partition: number): void {
+    const p = this.#parked.get(partition);
+    if (p === undefined) return;
+    this.#parked.delete(partition);
+    this.#partitions.set(partition, p);
   }
 
   /**
@@ -385,6 +401,7 @@ export class Pipeline {
     p.absorb = data.partition.absorb === true;
     p.next = offset;
     this.#partitions.set(partition, p);
+    this.#parked.delete(partition);
     this.#early.drop(partition);
     this.#time = Math.max(this.#time, data.time);
     if (data.fitted) this.#changelog.restore(model.values(this.#merged()));

@@ -210,6 +210,22 @@ Deno.test("a time window refuses a row stamped far in the future instead of empt
   assert.equal(run.counts.rows, 3); // the three good rows stay in the window
 });
 
+Deno.test("a dropped partition leaves the fit; one that comes back unchanged returns", () => {
+  const run = new Pipeline({ format: "csv" });
+  run.process(partition(0, ["x,y", ...rows(0, 10)]));
+  run.process(partition(1, rows(10, 20, 4)));
+  const both = run.fit;
+  run.drop(1);
+  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 21 }]);
+  assert.notDeepEqual(run.fit, both);
+  run.unpark(1);
+  // kafkajs delivers partition 1 again from its committed offset: nothing counts twice.
+  run.process(partition(1, rows(10, 20, 4)));
+  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 22 }]);
+  assert.deepEqual(run.fit, both);
+  assert.equal(run.counts.rows, 20);
+});
+
 Deno.test("a dropped partition leaves the fit; a restored one comes back exactly", () => {
   const run = new Pipeline({ format: "csv" });
   run.process(partition(0, ["x,y", ...rows(0, 10)]));

@@ -252,7 +252,8 @@ export class KafkaSource implements Source {
       // A restart after kill -9 waits for the dead member's session to end: the reference's 6 s.
       sessionTimeout: settings.sessionTimeoutMs ?? 6000,
       heartbeatInterval: settings.heartbeatIntervalMs ?? 1000,
-      maxBytes: 16 << 20,
+      maxBytes: settings.fetchMaxBytes ?? 16 << 20,
+      maxBytesPerPartition: settings.maxPartitionFetchBytes ?? 1 << 20,
       maxWaitTimeInMs: 100,
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000 },
     });
@@ -338,24 +339,26 @@ export class KafkaSource implements Source {
     return this.#settings.groupId;
   }
 
-  /** A new assignment: drop what went elsewhere, restore what others moved on. */
+  /**
+   * A new assignment: partitions given elsewhere leave the fit (their state kept aside);
+   * partitions that come back where this run left them keep their state (kafkajs delivers again
+   * from the committed offset, and the pipeline skips what it took already); partitions that
+   * another member moved on are restored from their checkpoints.
+   */
   async #assign(assigned: Set<number>): Promise<void> {
     this.#back();
-    const drop = [...this.#held.keys()].filter((p) => !assigned.has(p));
-    for (const p of drop) this.#held.delete(p);
+    const drop = [...this.#assigned].filter((p) => !assigned.has(p));
     this.#assigned = assigned;
     const committed = await this.#committed();
+    const keep: number[] = [];
     const restore: Restore[] = [];
     for (const partition of [...assigned].sort((a, b) => a - b)) {
       const held = this.#held.get(partition);
       const group = committed.get(partition);
       const offset = group?.offset ?? -1;
-      // Still ours, and nobody moved it past what we read: kafkajs delivers again from the
-      // committed offset, and the pipeline skips what it took already.
       if (held !== undefined && (offset < 0 || held.next === undefined || offset <= held.next)) {
-        continue;
-      }
-      if (group?.checkpoint !== undefined && offset >= 0) {
+        keep.push(partition);
+      } else if (group?.checkpoint !== undefined && offset >= 0) {
         restore.push({ partition, checkpoint: group.checkpoint, offset });
         this.#held.set(partition, { next: offset });
       } else if (offset >= 0 && this.#settings.enableAutoCommit) {
@@ -368,7 +371,7 @@ export class KafkaSource implements Source {
         this.#held.set(partition, { next: undefined });
       }
     }
-    this.#enqueue({ kind: "assignment", drop, restore });
+    this.#enqueue({ kind: "assignment", drop, keep, restore });
     this.#events.assigned?.([...assigned].sort((a, b) => a - b), restore.map((r) => r.partition));
   }
 
@@ -390,6 +393,8 @@ export class KafkaSource implements Source {
   async #deliver({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     await this.#ready;
     if (this.#stopping || batch.messages.length === 0) return;
+    // A batch fetched before a rebalance took its partition away: the new reader has it.
+    if (!this.#assigned.has(batch.partition)) return;
     this.#back();
     const topic = batch.topic;
     const partition = batch.partition;

@@ -38,7 +38,7 @@ export const KAFKA_HELP = `Kafka:
                          sasl.mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), sasl.username,
                          sasl.password, ssl.ca.location, group.id, session.timeout.ms,
                          heartbeat.interval.ms, auto.offset.reset (earliest, latest),
-                         enable.auto.commit
+                         enable.auto.commit, fetch.max.bytes, max.partition.fetch.bytes
   --settings FILE        a JSON object of such settings (e.g. the reference's rdkafka_settings);
                          -X and -b override it
   The password may come from the environment variable ${PASSWORD_VARIABLE} instead, so that it

@@ -40,6 +40,10 @@ export interface KafkaSettings {
   readonly autoOffsetReset: "earliest" | "latest";
   /** `enable.auto.commit`: commit offsets at all. Default true. */
   readonly enableAutoCommit: boolean;
+  /** `fetch.max.bytes` (consumer): the most bytes one fetch returns. */
+  readonly fetchMaxBytes?: number;
+  /** `max.partition.fetch.bytes` (consumer): the most bytes of one partition in a fetch. */
+  readonly maxPartitionFetchBytes?: number;
 }
 
 /** A setting that is unknown or has an invalid value. */
@@ -80,6 +84,8 @@ export const KEYS: readonly string[] = [
   "heartbeat.interval.ms",
   "auto.offset.reset",
   "enable.auto.commit",
+  "fetch.max.bytes",
+  "max.partition.fetch.bytes",
 ];
 
 const PROTOCOLS: readonly SecurityProtocol[] = ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"];
@@ -219,6 +225,8 @@ export function resolveSettings(given: Readonly<Record<string, string>>): KafkaS
         "false",
       ] as const,
     ) === "true",
+    fetchMaxBytes: optionalPositive(s, "fetch.max.bytes", "bytes"),
+    maxPartitionFetchBytes: optionalPositive(s, "max.partition.fetch.bytes", "bytes"),
   };
 }
 
@@ -236,13 +244,21 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
 }
 
 function optionalMs(s: Record<string, string>, key: string): number | undefined {
+  return optionalPositive(s, key, "milliseconds");
+}
+
+function optionalPositive(
+  s: Record<string, string>,
+  key: string,
+  unit: string,
+): number | undefined {
   const text = s[key];
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) {
     throw new SettingsError(
       key,
-      `${key} must be a positive whole number of milliseconds; got "${text}"`,
+      `${key} must be a positive whole number of ${unit}; got "${text}"`,
     );
   }
   return value;
