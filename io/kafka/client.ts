@@ -106,6 +106,13 @@ export function explain(error: unknown, settings: KafkaSettings, doing: string):
     message = `${doing}: SASL authentication failed at ${where} for user ` +
       `"${settings.sasl?.username}" (${settings.sasl?.mechanism}). Check sasl.username and the ` +
       `password (KAFKA_SASL_PASSWORD or -X sasl.password=…), and sasl.mechanism.`;
+  } else if (
+    /before secure TLS connection|Closed connection|wrong version number|InvalidContentType|corrupt message/i
+      .test(all)
+  ) {
+    message = `${doing}: ${where} closed the connection at once: is the port or ` +
+      `security.protocol right? This client speaks ${settings.securityProtocol}; a listener of ` +
+      "another protocol (TLS or not, SASL or not) hangs up on it.";
   } else if (/certificate|UnknownIssuer|self[- ]signed|CERT_|TLS|tls|handshake/i.test(all)) {
     message = `${doing}: the TLS connection to ${where} failed: the broker's certificate is not ` +
       `trusted (or not for this address). Point ssl.ca.location at the PEM file of the CA that ` +
