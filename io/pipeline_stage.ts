@@ -9,6 +9,8 @@
 
 import type { Counts, PipelineOptions } from "../lib/pipeline.ts";
 import type { Message } from "../lib/protocol.ts";
+import type { OutputFormat } from "../lib/output_format.ts";
+import type { ViewDelta, ViewTapOptions } from "../lib/view_tap.ts";
 
 /** The output files of a run. */
 export interface OutputPaths {
@@ -19,7 +21,12 @@ export interface OutputPaths {
 
 /** What the worker is asked. */
 export type Request =
-  | { readonly type: "create"; readonly pipeline: PipelineOptions; readonly autocommitMs: number }
+  | {
+    readonly type: "create";
+    readonly pipeline: PipelineOptions;
+    readonly autocommitMs: number;
+    readonly extras?: StageExtras;
+  }
   | { readonly type: "open"; readonly outputs: OutputPaths; readonly checkpoint?: string }
   | {
     readonly type: "batch";
@@ -29,6 +36,14 @@ export type Request =
     readonly now: number;
   }
   | { readonly type: "finish"; readonly reportPending: boolean };
+
+/** What the stage does besides the reference's outputs (issue 9: "See the fit"). */
+export interface StageExtras {
+  /** The change stream's format (default csv). */
+  readonly outputFormat?: OutputFormat;
+  /** Collect the fit and a sample of points for the views; each reply then carries a delta. */
+  readonly view?: ViewTapOptions;
+}
 
 /** The reply to `create`: why the input cannot be fitted at all, if so. */
 export interface Created {
@@ -58,6 +73,8 @@ export interface Processed {
   readonly fatal?: string;
   /** The running totals. */
   readonly counts: Counts;
+  /** What changed in the views' fit and sample, when a view was asked for and something did. */
+  readonly view?: ViewDelta;
 }
 
 /** The reply to `finish`. */
@@ -108,8 +125,8 @@ export class PipelineStage {
   }
 
   /** Makes the pipeline. */
-  create(pipeline: PipelineOptions, autocommitMs: number): Promise<Created> {
-    return this.#ask({ type: "create", pipeline, autocommitMs });
+  create(pipeline: PipelineOptions, autocommitMs: number, extras?: StageExtras): Promise<Created> {
+    return this.#ask({ type: "create", pipeline, autocommitMs, extras });
   }
 
   /** Resumes from `checkpoint` if given, and opens the output files. */

@@ -7,7 +7,9 @@
  */
 
 import { FILE_SIZES_BYTES, fileSizes, withFileSizes } from "../lib/checkpoint.ts";
-import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "../lib/csv_rows.ts";
+import { ERROR_HEADER, errorLines, headerLine, inputLines } from "../lib/csv_rows.ts";
+import { type ChangeText, changeText } from "../lib/output_format.ts";
+import { ViewTap } from "../lib/view_tap.ts";
 import { MAX_CHECKPOINT_BYTES, type Output, Pipeline } from "../lib/pipeline.ts";
 import type { Message } from "../lib/protocol.ts";
 import type { Created, Finished, Opened, Processed, Request } from "./pipeline_stage.ts";
@@ -18,6 +20,9 @@ let autocommitMs = 0;
 let sinks: { input: Sink; output: Sink; errors: Sink };
 let outputHeader = false;
 let pendingSince: number | undefined;
+// Issue 9 ("See the fit"): the change stream's format, and the views' tap (when one is asked for).
+let changes: ChangeText = changeText("csv");
+let tap: ViewTap | undefined;
 
 function create(request: Extract<Request, { type: "create" }>): Created {
   pipeline = new Pipeline({
@@ -25,6 +30,8 @@ function create(request: Extract<Request, { type: "create" }>): Created {
     maxCheckpointBytes: MAX_CHECKPOINT_BYTES - FILE_SIZES_BYTES,
   });
   autocommitMs = request.autocommitMs;
+  changes = changeText(request.extras?.outputFormat ?? "csv");
+  tap = request.extras?.view && new ViewTap(request.extras.view);
   return { fatal: pipeline.fatal };
 }
 
@@ -59,11 +66,12 @@ async function open(request: Extract<Request, { type: "open" }>): Promise<Opened
 async function write(out: Output): Promise<void> {
   if (out.columns !== undefined) sinks.input.append(headerLine(out.columns));
   if (!outputHeader && pipeline.outputColumns !== undefined) {
-    sinks.output.append(headerLine(pipeline.outputColumns));
+    sinks.output.append(changes.header(pipeline.outputColumns));
     outputHeader = true;
   }
   sinks.input.append(inputLines(out.inputRows));
-  sinks.output.append(changeLines(out.changes));
+  sinks.output.append(changes.lines(pipeline.outputColumns ?? [], out.changes));
+  tap?.take(out, pipeline.model);
   sinks.errors.append(errorLines(out.errors));
   await Promise.all([sinks.input.flush(), sinks.output.flush(), sinks.errors.flush()]);
 }
@@ -104,7 +112,15 @@ async function batch(request: Extract<Request, { type: "batch" }>): Promise<Proc
       noCheckpoint = checkpoint.problem;
     }
   }
-  return { ack, noCheckpoint, done: pipeline.done, fatal: pipeline.fatal, counts: pipeline.counts };
+  const view = tap?.flush();
+  return {
+    ack,
+    noCheckpoint,
+    done: pipeline.done,
+    fatal: pipeline.fatal,
+    counts: pipeline.counts,
+    ...(view && { view }),
+  };
 }
 
 async function finish(request: Extract<Request, { type: "finish" }>): Promise<Finished> {
