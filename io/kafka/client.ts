@@ -9,6 +9,7 @@
 
 import type { Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from "kafkajs";
 import process from "node:process";
+import { consumerLag, type PartitionLag } from "../../lib/consumer_lag.ts";
 import type { Message } from "../../lib/protocol.ts";
 import type { KafkaSettings } from "./settings.ts";
 
@@ -187,6 +188,8 @@ export class KafkaSource implements AsyncIterable<Message[]> {
   #failure: KafkaError | undefined;
   /** Per partition, the offset of the last message delivered. */
   readonly #consumed = new Map<number, string>();
+  /** Per partition, the high watermark of its latest fetch (for the consumer lag). */
+  readonly #highWatermarks = new Map<number, string>();
 
   private constructor(consumer: Consumer, settings: KafkaSettings, options: SourceOptions) {
     this.#consumer = consumer;
@@ -242,6 +245,7 @@ export class KafkaSource implements AsyncIterable<Message[]> {
     if (this.#stopping || batch.messages.length === 0) return;
     const topic = batch.topic;
     const partition = batch.partition;
+    this.#highWatermarks.set(partition, batch.highWatermark);
     await new Promise<void>((done) => {
       this.#queue.push({
         partition,
@@ -313,6 +317,11 @@ export class KafkaSource implements AsyncIterable<Message[]> {
     this.#current?.done();
     this.#current = undefined;
     for (const delivery of this.#queue.splice(0)) delivery.done();
+  }
+
+  /** Per partition read so far, how many messages the topic holds beyond the last one delivered. */
+  lag(): PartitionLag[] {
+    return consumerLag(this.#highWatermarks, this.#consumed);
   }
 
   /**
