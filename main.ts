@@ -15,6 +15,13 @@ import type { WindowSpec } from "./lib/window.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
 import { readLines } from "./io/line_source.ts";
 import { PipelineStage } from "./io/pipeline_stage.ts";
+import { LiveView } from "./io/live_view.ts";
+import type { StatusMode } from "./io/status_line.ts";
+import type { PartitionLag } from "./lib/consumer_lag.ts";
+import { type ListenAddress, parseListenAddress } from "./lib/listen_address.ts";
+import { outputFormat } from "./lib/output_format.ts";
+import { summaryLine } from "./lib/status_line.ts";
+import { VERSION } from "./lib/version.ts";
 
 const HELP = `Usage: deno run -A main.ts [options]
 
@@ -27,8 +34,10 @@ Source:
   --format FORMAT      csv (default), json or raw
   --max-commits N      exit once the commit counter reaches N
   --idle-exit-ms MS    Kafka: exit after MS without a message
-  --progress-ms MS     print the counts on standard error every MS while rows arrive
-                       (default 10000; 0 = off)
+  --progress-ms MS     when standard error is not a terminal, print the counts on it every
+                       MS while rows arrive (default 10000; 0 = off; a terminal shows a
+                       status line instead)
+  --quiet              no status line, progress or summary: warnings and errors only
   --autocommit-ms MS   Kafka: close pending rows that no *COMMIT* followed within MS
                        (default 1500; 0 = off)
 
@@ -52,10 +61,20 @@ Outputs (created or truncated; appended to when a Kafka group resumes from its c
                        '-' = standard output)
   --errors PATH        messages that could not be used: position,reason,raw
                        (default regression_errors.csv)
+  --output-format F    csv or jsonl (JSON Lines, one object per change row); default: jsonl
+                       when --output ends in .jsonl or .json, else csv
+
+Views of the fit:
+  --serve [HOST:]PORT  serve a live page of the fit (points, line, coefficients' history,
+                       rate, lag) at http://HOST:PORT/ (HOST default 127.0.0.1; PORT 0: any);
+                       GET /fit is the current fit as JSON, GET /events the page's updates
+  --plot FILE.svg      draw the fit and a sample of the points to FILE.svg, every few
+                       seconds and at the end
 
 ${KAFKA_HELP}
 
   -h, --help           this help
+  --version            the version
 
 Protocol: the first message names the columns (csv); each row counts once a *COMMIT* message
 follows. Kafka offsets are committed with a checkpoint of the fit, so that a restart of the
@@ -82,6 +101,11 @@ const OPTIONS = {
   "input-log": { type: "string", default: "regression_input.csv" },
   output: { type: "string", default: "regression_output_stream.csv" },
   errors: { type: "string", default: "regression_errors.csv" },
+  "output-format": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  serve: { type: "string" },
+  plot: { type: "string" },
+  version: { type: "boolean", default: false },
   ...KAFKA_OPTIONS,
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -128,8 +152,19 @@ function options(args: string[]) {
     : ms !== undefined
     ? { ms }
     : undefined;
+  const format = outputFormat(values["output-format"], values.output);
+  if (typeof format !== "string") throw new UsageError(format.problem);
+  let serve: ListenAddress | undefined;
+  if (values.serve !== undefined) {
+    const address = parseListenAddress(values.serve);
+    if ("problem" in address) throw new UsageError(address.problem);
+    serve = address;
+  }
+  if (values.plot === "") throw new UsageError("--plot needs a file name, e.g. --plot fit.svg");
   return {
     ...values,
+    outputFormat: format,
+    serve,
     format: values.format as Format,
     model,
     window,
@@ -151,6 +186,8 @@ interface Source {
   readonly name: string;
   /** Whether input that no commit closed will be delivered again by the next run. */
   readonly redelivers: boolean;
+  /** The consumer lag per partition, if the source knows it. */
+  lag?(): PartitionLag[];
   /** Where the batch just delivered stands, to acknowledge it later. */
   mark(): AckPoint | undefined;
   acknowledge(point: AckPoint | undefined, index: number, checkpoint: string): Promise<void>;
@@ -205,6 +242,7 @@ async function openSource(opts: Options): Promise<Source> {
     checkpoint,
     name: `topic "${opts.topic}"`,
     redelivers: true,
+    lag: () => source.lag(),
     mark: () => source.mark(),
     acknowledge: (point, index, cp) =>
       point === undefined ? Promise.resolve() : source.acknowledge(point, index, cp),
@@ -227,25 +265,56 @@ async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (opts.version) {
+    console.log(`main.ts ${VERSION}`);
+    return 0;
+  }
+  // Issue 9 ("See the fit"): the status line, the live page and the plot file.
+  let live: LiveView;
+  try {
+    live = LiveView.open({
+      name: "main.ts",
+      status: statusMode(opts),
+      progressMs: opts.progressMs,
+      serve: opts.serve,
+      plot: opts.plot,
+    });
+  } catch (e) {
+    console.error(`main.ts: ${(e as Error).message}`);
+    return 1;
+  }
+  if (live.url !== undefined) console.error(`main.ts: the live view is at ${live.url}`);
   // The pipeline and the files live in a worker, so that they overlap with reading Kafka.
   const stage = new PipelineStage();
   try {
-    return await run(opts, stage);
+    return await run(opts, stage, live);
   } finally {
     stage.close();
+    await live.close();
   }
+}
+
+/** A status line on a terminal (unless the change stream is printed there), else progress lines. */
+function statusMode(opts: Options): StatusMode {
+  if (opts.quiet || opts.progressMs === 0) return "quiet";
+  const stdoutShared = opts.output === "-" && Deno.stdout.isTerminal();
+  return Deno.stderr.isTerminal() && !stdoutShared ? "tty" : "plain";
 }
 
 /** How many batches may be on their way to or in the worker at once, so that neither thread waits. */
 const IN_FLIGHT = 4;
 
-async function run(opts: Options, stage: PipelineStage): Promise<number> {
-  const created = await stage.create({
-    format: opts.format,
-    model: opts.model,
-    window: opts.window,
-    maxCommits: opts.maxCommits,
-  }, opts.autocommitMs);
+async function run(opts: Options, stage: PipelineStage, live: LiveView): Promise<number> {
+  const created = await stage.create(
+    {
+      format: opts.format,
+      model: opts.model,
+      window: opts.window,
+      maxCommits: opts.maxCommits,
+    },
+    opts.autocommitMs,
+    { outputFormat: opts.outputFormat, view: live.tap },
+  );
   if (created.fatal !== undefined) {
     console.error(`main.ts: cannot fit --format ${opts.format} input ${created.fatal}`);
     return 2;
@@ -293,7 +362,6 @@ async function run(opts: Options, stage: PipelineStage): Promise<number> {
   let fatal: string | undefined;
   let counts = { rows: 0, commits: 0, errors: 0, pending: 0 };
   let lastMessageAt = Date.now();
-  let progress = { at: lastMessageAt, rows: 0 };
   let notCommitting = false;
   let stopping = false;
   // Replies come in order; acknowledgements are chained so that offsets are committed in order.
@@ -306,6 +374,7 @@ async function run(opts: Options, stage: PipelineStage): Promise<number> {
       const point = source.mark();
       const processed = stage.process(batch, now).then((p) => {
         counts = p.counts;
+        live.update(p, source.lag?.());
         fatal ??= p.fatal;
         if (p.done || p.fatal !== undefined) {
           stopping = true;
@@ -326,16 +395,6 @@ async function run(opts: Options, stage: PipelineStage): Promise<number> {
       });
       inFlight.push(processed);
       if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
-      if (opts.progressMs > 0 && now - progress.at >= opts.progressMs) {
-        const { rows, commits, errors } = counts;
-        if (rows > progress.rows) {
-          const rate = Math.round((rows - progress.rows) / ((now - progress.at) / 1000));
-          console.error(
-            `main.ts: ${rows} rows, ${commits} commits, ${errors} errors (${rate} rows/s)`,
-          );
-        }
-        progress = { at: now, rows };
-      }
       if (stopping) break;
       if (opts.idleExitMs !== undefined && now - lastMessageAt >= opts.idleExitMs) break;
     }
@@ -352,9 +411,10 @@ async function run(opts: Options, stage: PipelineStage): Promise<number> {
   await source.close();
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, onSignal);
 
-  const { rows, commits, errors, pending } = counts;
+  const { errors, pending } = counts;
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
-  console.error(`main.ts: ${rows} rows, ${commits} commits, ${errors} errors${errorNote}`);
+  live.update({ counts });
+  if (!opts.quiet) console.error(`main.ts: ${summaryLine(counts)}${errorNote}`);
   if (pending > 0) {
     console.error(
       `main.ts: ${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`,
