@@ -22,8 +22,18 @@ import { type ListenAddress, parseListenAddress } from "./lib/listen_address.ts"
 import { outputFormat } from "./lib/output_format.ts";
 import { summaryLine } from "./lib/status_line.ts";
 import { VERSION } from "./lib/version.ts";
+import { programName } from "./lib/program_name.ts";
 
-const HELP = `Usage: deno run -A main.ts [options]
+/** The name messages give this program, as the user invoked it (lib/program_name.ts). */
+const { name: NAME, args: ARGS } = programName({
+  args: Deno.args,
+  mainModule: Deno.mainModule,
+  execPath: Deno.execPath(),
+});
+/** The command that runs this program, for help and hints. */
+const COMMAND = NAME.endsWith(".ts") ? `deno run -A ${NAME}` : NAME;
+
+const HELP = `Usage: ${COMMAND} [options]
 
 Fits y ≈ a + b₁·x₁ + … + b_k·x_k by least squares, live, on a stream of rows read from a Kafka
 topic (or a file), and writes every change of the fit. Runs until stopped (Ctrl-C),
@@ -225,16 +235,16 @@ async function openSource(opts: Options): Promise<Source> {
     topic: opts.topic,
     tickMs,
     onWaitingForTopic: () =>
-      console.error(`main.ts: topic "${opts.topic}" does not exist yet; waiting for it`),
+      console.error(`${NAME}: topic "${opts.topic}" does not exist yet; waiting for it`),
     onManyPartitions: (count) =>
       console.error(
-        `main.ts: topic "${opts.topic}" has ${count} partitions; they are read in delivery ` +
+        `${NAME}: topic "${opts.topic}" has ${count} partitions; they are read in delivery ` +
           "order, which Kafka does not define across partitions, while the protocol (header " +
           "first, then rows and *COMMIT*) needs one order: send to one partition",
       ),
   });
   console.error(
-    `main.ts: reading topic "${opts.topic}" at ${describeSettings(settings)}, ` +
+    `${NAME}: reading topic "${opts.topic}" at ${describeSettings(settings)}, ` +
       `group "${settings.groupId}"${checkpoint ? ", resuming from its checkpoint" : ""}`,
   );
   return {
@@ -258,7 +268,7 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`main.ts: ${e.message}\nTry 'deno run -A main.ts --help'.`);
+    console.error(`${NAME}: ${e.message}\nTry '${COMMAND} --help'.`);
     return 2;
   }
   if (opts.help) {
@@ -266,24 +276,24 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (opts.version) {
-    console.log(`main.ts ${VERSION}`);
+    console.log(`${NAME} ${VERSION}`);
     return 0;
   }
   // Issue 9 ("See the fit"): the status line, the live page and the plot file.
   let live: LiveView;
   try {
     live = LiveView.open({
-      name: "main.ts",
+      name: NAME,
       status: statusMode(opts),
       progressMs: opts.progressMs,
       serve: opts.serve,
       plot: opts.plot,
     });
   } catch (e) {
-    console.error(`main.ts: ${(e as Error).message}`);
+    console.error(`${NAME}: ${(e as Error).message}`);
     return 1;
   }
-  if (live.url !== undefined) console.error(`main.ts: the live view is at ${live.url}`);
+  if (live.url !== undefined) console.error(`${NAME}: the live view is at ${live.url}`);
   // The pipeline and the files live in a worker, so that they overlap with reading Kafka.
   const stage = new PipelineStage();
   try {
@@ -316,14 +326,14 @@ async function run(opts: Options, stage: PipelineStage, live: LiveView): Promise
     { outputFormat: opts.outputFormat, view: live.tap },
   );
   if (created.fatal !== undefined) {
-    console.error(`main.ts: cannot fit --format ${opts.format} input ${created.fatal}`);
+    console.error(`${NAME}: cannot fit --format ${opts.format} input ${created.fatal}`);
     return 2;
   }
   if (opts.from !== undefined && opts.from !== "-") {
     try {
       await Deno.stat(opts.from);
     } catch (e) {
-      console.error(`main.ts: cannot read --from ${opts.from}: ${(e as Error).message}`);
+      console.error(`${NAME}: cannot read --from ${opts.from}: ${(e as Error).message}`);
       return 2;
     }
   }
@@ -331,7 +341,7 @@ async function run(opts: Options, stage: PipelineStage, live: LiveView): Promise
   try {
     source = await openSource(opts);
   } catch (e) {
-    return reportKafkaFailure("main.ts", e);
+    return reportKafkaFailure(NAME, e);
   }
   let opened;
   try {
@@ -340,18 +350,18 @@ async function run(opts: Options, stage: PipelineStage, live: LiveView): Promise
       source.checkpoint,
     );
   } catch (e) {
-    console.error(`main.ts: cannot open the output files: ${(e as Error).message}`);
+    console.error(`${NAME}: cannot open the output files: ${(e as Error).message}`);
     await source.close();
     return 1;
   }
   if (opened.problem !== undefined) {
-    console.error(`main.ts: cannot resume from the group's checkpoint: ${opened.problem}`);
+    console.error(`${NAME}: cannot resume from the group's checkpoint: ${opened.problem}`);
     await source.close();
     return 1;
   }
   for (const { name, bytes } of opened.missing) {
     console.error(
-      `main.ts: the ${name} file is ${bytes} bytes shorter than at the checkpoint ` +
+      `${NAME}: the ${name} file is ${bytes} bytes shorter than at the checkpoint ` +
         "(moved or edited?); appending to it anyway",
     );
   }
@@ -386,7 +396,7 @@ async function run(opts: Options, stage: PipelineStage, live: LiveView): Promise
         } else if (p.noCheckpoint !== undefined && source.redelivers && !notCommitting) {
           notCommitting = true;
           console.error(
-            `main.ts: offsets are not committed: ${p.noCheckpoint}. A restart of this ` +
+            `${NAME}: offsets are not committed: ${p.noCheckpoint}. A restart of this ` +
               "consumer group reads the topic again as auto.offset.reset says (default: from " +
               "the beginning) and rewrites the outputs",
           );
@@ -414,21 +424,21 @@ async function run(opts: Options, stage: PipelineStage, live: LiveView): Promise
   const { errors, pending } = counts;
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
   live.update({ counts });
-  if (!opts.quiet) console.error(`main.ts: ${summaryLine(counts)}${errorNote}`);
+  if (!opts.quiet) console.error(`${NAME}: ${summaryLine(counts)}${errorNote}`);
   if (pending > 0) {
     console.error(
-      `main.ts: ${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`,
+      `${NAME}: ${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`,
     );
   }
   if (failure !== undefined) {
-    console.error(`main.ts: ${failure.message}`);
+    console.error(`${NAME}: ${failure.message}`);
     return 1;
   }
   if (fatal !== undefined) {
-    console.error(`main.ts: stopped ${fatal}`);
+    console.error(`${NAME}: stopped ${fatal}`);
     return 1;
   }
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(ARGS));
