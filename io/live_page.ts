@@ -36,8 +36,10 @@ export const LIVE_PAGE = `<!doctype html>
 "use strict";
 const byId = (id) => document.getElementById(id);
 const events = new EventSource("events");
+let ended = false;
 events.onmessage = (event) => {
   const view = JSON.parse(event.data);
+  ended = view.ended;
   byId("equation").textContent = view.equation || "kafka-regression";
   byId("fit").textContent = view.fit;
   byId("rate").textContent = view.rate;
@@ -49,7 +51,8 @@ events.onmessage = (event) => {
   document.title = view.fit + " — kafka-regression";
 };
 events.onerror = () => {
-  byId("state").textContent = "(disconnected: retrying)";
+  if (ended) events.close();
+  else byId("state").textContent = "(disconnected: retrying)";
 };
 </script>
 </body>
