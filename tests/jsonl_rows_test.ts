@@ -4,7 +4,7 @@ import { changeLines, headerLine } from "../lib/csv_rows.ts";
 import { jsonlChangeLines } from "../lib/jsonl_rows.ts";
 import { changeText, outputFormat } from "../lib/output_format.ts";
 import { Pipeline } from "../lib/pipeline.ts";
-import { assertSameChangeStream, REFERENCE_DIR } from "./cli.ts";
+import { assertSameChangeStream, deno, inDir, REFERENCE_DIR, sh } from "./cli.ts";
 
 const referenceOutput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_output_stream.csv`);
 
@@ -53,4 +53,20 @@ Deno.test("the output format: named, or by the file's extension", () => {
   assert.equal(outputFormat("jsonl", "-"), "jsonl");
   assert.equal(changeText("jsonl").header(["a", "b"]), "");
   assert.equal(changeText("csv").header(["a", "b"]), "a,b,time,diff\n");
+});
+
+Deno.test("main.ts --output fit.jsonl writes the reference run's change stream as JSON Lines", async () => {
+  await inDir(async (dir) => {
+    const ran = await sh(
+      `${deno("producer.ts", "")} --stdout --interval-ms 0 --header-delay-ms 0 | ` +
+        `${deno("main.ts")} --from - --output fit.jsonl`,
+      dir,
+    );
+    assert.equal(ran.code, 0, ran.stderr);
+    const jsonl = await Deno.readTextFile(`${dir}/fit.jsonl`);
+    assertSameChangeStream(jsonlToCsv(jsonl, ["a", "b"]), referenceOutput);
+    const bad = await sh(`${deno("main.ts")} --from /dev/null --output-format xml`, dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--output-format must be one of csv, jsonl, not "xml"/);
+  });
 });
