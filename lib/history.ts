@@ -47,9 +47,23 @@ export class History<T> {
     return this.#items;
   }
 
-  /** Offers the next entry of the series. */
-  push(item: T): void {
-    if (this.#offered++ % this.#stride !== 0) return;
+  /** Offers the next entry of the series; returns whether it was kept. */
+  push(item: T): boolean {
+    if (this.#offered++ % this.#stride !== 0) return false;
+    this.#keep(item);
+    return true;
+  }
+
+  /**
+   * Keeps `item`, offered to another history of the same capacity that kept it: a copy that
+   * takes only the entries its original kept holds the same entries as the original.
+   */
+  mirror(item: T): void {
+    this.#offered++;
+    this.#keep(item);
+  }
+
+  #keep(item: T): void {
     this.#items.push(item);
     if (this.#items.length > this.#capacity) {
       this.#items = this.#items.filter((_, i) => i % 2 === 0);

@@ -7,13 +7,15 @@
  */
 
 import { History } from "./history.ts";
-import type { PlotModel, SampledPoint, ViewDelta } from "./view_tap.ts";
+import {
+  HISTORY_CAPACITY,
+  type PlotModel,
+  type SampledPoint,
+  type TimedFit,
+  type ViewDelta,
+} from "./view_tap.ts";
 
-/** A fit at a commit. */
-export interface TimedFit {
-  readonly values: readonly number[];
-  readonly time: number;
-}
+export type { TimedFit };
 
 /**
  * What the pictures show, as the deltas arrive.
@@ -28,10 +30,11 @@ export interface TimedFit {
  *   columns: ["a", "b"],
  *   model,
  *   fit: { values: [1, 2], time: 0 },
+ *   history: [{ values: [1, 2], time: 0 }],
  *   points: [{ slot: 0, point: { x: [0], y: 1 } }, { slot: 1, point: { x: [1], y: 3 } }],
  *   seen: 2,
  * });
- * state.apply({ columns: ["a", "b"], model, points: [{ slot: 0, point: null }], seen: 2 });
+ * state.apply({ columns: ["a", "b"], model, history: [], points: [{ slot: 0, point: null }], seen: 2 });
  * assert.deepEqual(state.points, [{ x: [1], y: 3 }]);
  * assert.deepEqual(state.row, { a: 1, b: 2, time: 0 });
  * ```
@@ -44,8 +47,8 @@ export class ViewState {
   #fit: TimedFit | undefined;
   #seen = 0;
 
-  /** Keeps at most `historyCapacity` past fits (default 400), spread over the whole run. */
-  constructor(historyCapacity = 400) {
+  /** Mirrors a tap whose history keeps `historyCapacity` fits (the default's, by default). */
+  constructor(historyCapacity = HISTORY_CAPACITY) {
     this.#history = new History(historyCapacity);
   }
 
@@ -54,10 +57,8 @@ export class ViewState {
     this.#columns = delta.columns;
     this.#model = delta.model;
     this.#seen = delta.seen;
-    if (delta.fit !== undefined) {
-      this.#fit = delta.fit;
-      this.#history.push(delta.fit);
-    }
+    if (delta.fit !== undefined) this.#fit = delta.fit;
+    for (const fit of delta.history) this.#history.mirror(fit);
     for (const { slot, point } of delta.points) {
       while (this.#slots.length <= slot) this.#slots.push(null);
       this.#slots[slot] = point;

@@ -9,6 +9,7 @@
 
 import type { Model } from "./model.ts";
 import type { Output } from "./pipeline.ts";
+import { History } from "./history.ts";
 import { PythonRandom } from "./random.ts";
 import { Reservoir } from "./reservoir.ts";
 
@@ -26,6 +27,12 @@ export interface PlotModel {
   readonly intercept: boolean;
 }
 
+/** A fit at a commit. */
+export interface TimedFit {
+  readonly values: readonly number[];
+  readonly time: number;
+}
+
 /** A change of one slot of the sample: its new point, or null when emptied (a retraction). */
 export interface SlotChange {
   readonly slot: number;
@@ -39,12 +46,20 @@ export interface ViewDelta {
   /** What is fitted. */
   readonly model: PlotModel;
   /** The latest fit and its commit number, when it changed. */
-  readonly fit?: { readonly values: readonly number[]; readonly time: number };
+  readonly fit?: TimedFit;
+  /**
+   * The fits since the previous delta that the history keeps (a {@linkcode History} of
+   * `historyCapacity` fed every fit): a copy that mirrors them holds the same history.
+   */
+  readonly history: readonly TimedFit[];
   /** The sample's slots that changed, in order (at most one entry per slot). */
   readonly points: readonly SlotChange[];
   /** Rows offered to the sample so far. */
   readonly seen: number;
 }
+
+/** How many past fits a history keeps by default, spread evenly over the whole run. */
+export const HISTORY_CAPACITY = 400;
 
 /** Options of a {@linkcode ViewTap}. */
 export interface ViewTapOptions {
@@ -52,6 +67,8 @@ export interface ViewTapOptions {
   readonly sample: number;
   /** The seed of the sample's random draws (default 0: a run's sample is reproducible). */
   readonly seed?: number;
+  /** How many past fits the history keeps (default {@linkcode HISTORY_CAPACITY}). */
+  readonly historyCapacity?: number;
 }
 
 /**
@@ -81,7 +98,9 @@ export interface ViewTapOptions {
 export class ViewTap {
   readonly #sample: Reservoir<SampledPoint>;
   #model: Model | undefined;
-  #fit: { values: readonly number[]; time: number } | undefined;
+  readonly #history: History<TimedFit>;
+  #fit: TimedFit | undefined;
+  #kept: TimedFit[] = [];
   #changed = new Map<number, SampledPoint | null>();
   #flushedSeen = 0;
 
@@ -89,18 +108,18 @@ export class ViewTap {
   constructor(options: ViewTapOptions) {
     const random = new PythonRandom(options.seed ?? 0);
     this.#sample = new Reservoir(options.sample, () => random.random());
+    this.#history = new History(options.historyCapacity ?? HISTORY_CAPACITY);
   }
 
   /** Takes the fit and the committed rows of one output of the pipeline bound to `model`. */
   take(out: Output, model: Model | undefined): void {
     if (model === undefined) return;
     this.#model = model;
-    for (let i = out.changes.length - 1; i >= 0; i--) {
-      const change = out.changes[i];
-      if (change.diff === 1) {
-        this.#fit = { values: change.values, time: change.time };
-        break;
-      }
+    for (const change of out.changes) {
+      if (change.diff !== 1) continue;
+      const fit = { values: change.values, time: change.time };
+      this.#fit = fit;
+      if (this.#history.push(fit)) this.#kept.push(fit);
     }
     const sample = this.#sample;
     for (const row of out.inputRows) {
@@ -131,10 +150,12 @@ export class ViewTap {
         intercept: model.intercept,
       },
       fit: this.#fit,
+      history: this.#kept,
       points: [...this.#changed].map(([slot, point]) => ({ slot, point })),
       seen,
     };
     this.#fit = undefined;
+    this.#kept = [];
     this.#changed = new Map();
     return delta;
   }

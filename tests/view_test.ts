@@ -13,7 +13,7 @@ function run(
   batch = 3,
 ) {
   const pipeline = new Pipeline({ format: "csv", model: options.model });
-  const tap = new ViewTap({ sample: options.sample });
+  const tap = new ViewTap({ sample: options.sample, historyCapacity: 8 });
   const state = new ViewState(8);
   for (let i = 0; i < messages.length; i += batch) {
     const out: Output = pipeline.process(
@@ -42,6 +42,13 @@ Deno.test("tap → state: the fit, its row and a bounded sample, across batches"
   const wavy = run(line(1000, (x) => x + (x % 3)), { sample: 10 });
   assert.ok(wavy.history.length <= 9, String(wavy.history.length));
   assert.equal(wavy.history.at(-1)?.time, 999);
+  // Every commit's fit reaches the history, however many commits a batch holds.
+  const oneBatch = run(line(1000, (x) => x + (x % 3)), { sample: 10 }, 1_000_000);
+  assert.deepEqual(oneBatch.history, wavy.history);
+  const times = wavy.history.map((h) => h.time);
+  assert.ok(times.length >= 5 && times[0] === 0, String(times));
+  const gaps = new Set(times.slice(1, -1).map((t, i) => t - times[i]));
+  assert.equal(gaps.size, 1, `evenly spread: ${times}`);
   assert.deepEqual(state.history.at(-1), { values: [1, 2], time: 1 });
 });
 
