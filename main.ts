@@ -20,8 +20,25 @@ import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
 import { RemoteRunner } from "./io/runner_worker.ts";
 import { SinkLockedError } from "./io/sink.ts";
 import type { Source } from "./io/source.ts";
+import { LiveView } from "./io/live_view.ts";
+import type { StatusMode } from "./io/status_line.ts";
+import type { PartitionLag } from "./lib/consumer_lag.ts";
+import { type ListenAddress, parseListenAddress } from "./lib/listen_address.ts";
+import { outputFormat } from "./lib/output_format.ts";
+import { programName } from "./lib/program_name.ts";
+import { summaryLine } from "./lib/status_line.ts";
+import { VERSION } from "./lib/version.ts";
 
-const HELP = `Usage: deno run -A main.ts [options]
+/** The name messages give this program, as the user invoked it (lib/program_name.ts). */
+const { name: NAME, args: ARGS } = programName({
+  args: Deno.args,
+  mainModule: Deno.mainModule,
+  execPath: Deno.execPath(),
+});
+/** The command that runs this program, for help and hints. */
+const COMMAND = NAME.endsWith(".ts") ? `deno run -A ${NAME}` : NAME;
+
+const HELP = `Usage: ${COMMAND} [options]
 
 Fits y ≈ a + b₁·x₁ + … + b_k·x_k by least squares, live, on a stream of rows read from a Kafka
 topic (or a file), and writes every change of the fit. Runs until stopped (Ctrl-C),
@@ -37,8 +54,10 @@ Source:
   --until-end          Kafka: read up to the end offsets seen at the start, then exit
   --reset              Kafka: start the consumer group over: offsets to the beginning, outputs
                        rewritten
-  --progress-ms MS     print the counts on standard error every MS while rows arrive
-                       (default 10000; 0 = off)
+  --progress-ms MS     when standard error is not a terminal, print the counts on it every
+                       MS while rows arrive (default 10000; 0 = off; a terminal shows a
+                       status line instead)
+  --quiet              no status line, progress or summary: warnings and errors only
   --autocommit-ms MS   close rows that no *COMMIT* followed: when a message of the same partition
                        arrives stamped MS or more after the first of them, or, caught up with
                        the input, after MS without a message (default 1500; 0 = off)
@@ -66,11 +85,21 @@ Outputs (created or truncated; a Kafka group that resumes from its checkpoint ap
                        '-' = standard output)
   --errors PATH        messages that could not be used: position,reason,raw
                        (default regression_errors.csv)
+  --output-format F    csv or jsonl (JSON Lines, one object per change row); default: jsonl
+                       when --output ends in .jsonl or .json, else csv
   The files are locked while a run writes them: a second run on the same files refuses to start.
+
+Views of the fit:
+  --serve [HOST:]PORT  serve a live page of the fit (points, line, coefficients' history,
+                       rate, lag) at http://HOST:PORT/ (HOST default 127.0.0.1; PORT 0: any);
+                       GET /fit is the current fit as JSON, GET /events the page's updates
+  --plot FILE.svg      draw the fit and a sample of the points to FILE.svg, every few
+                       seconds and at the end
 
 ${KAFKA_HELP}
 
   -h, --help           this help
+  --version            the version
 
 Protocol: the first message names the columns (csv; on a topic of several partitions, the first
 message of partition 0); each row counts once a *COMMIT* message of its partition follows. Kafka
@@ -102,6 +131,11 @@ const OPTIONS = {
   "input-log": { type: "string", default: "regression_input.csv" },
   output: { type: "string", default: "regression_output_stream.csv" },
   errors: { type: "string", default: "regression_errors.csv" },
+  "output-format": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  serve: { type: "string" },
+  plot: { type: "string" },
+  version: { type: "boolean", default: false },
   ...KAFKA_OPTIONS,
   topic: { type: "string", short: "t", multiple: true },
   help: { type: "boolean", short: "h", default: false },
@@ -183,8 +217,19 @@ function options(args: string[]) {
   }
   const maxPending = wholeNumber("max-pending", values["max-pending"]) ?? 0;
   if (maxPending < 1) throw new UsageError("--max-pending must be at least 1");
+  const format = outputFormat(values["output-format"], values.output);
+  if (typeof format !== "string") throw new UsageError(format.problem);
+  let serve: ListenAddress | undefined;
+  if (values.serve !== undefined) {
+    const address = parseListenAddress(values.serve);
+    if ("problem" in address) throw new UsageError(address.problem);
+    serve = address;
+  }
+  if (values.plot === "") throw new UsageError("--plot needs a file name, e.g. --plot fit.svg");
   return {
     ...values,
+    outputFormat: format,
+    serve,
     topic: topicOf(values.topic),
     format: values.format as Format,
     columns: values.columns?.split(","),
@@ -205,8 +250,6 @@ function flagOf(output: string): string {
 
 type Options = ReturnType<typeof options>;
 
-const NAME = "main.ts";
-
 /** Runs the CLI with `args`; resolves to the exit status. */
 async function main(args: string[]): Promise<number> {
   let opts: Options;
@@ -214,11 +257,15 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`${NAME}: ${e.message}\nTry 'deno run -A main.ts --help'.`);
+    console.error(`${NAME}: ${e.message}\nTry '${COMMAND} --help'.`);
     return 2;
   }
   if (opts.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (opts.version) {
+    console.log(`${NAME} ${VERSION}`);
     return 0;
   }
   if (opts.from !== undefined && opts.from !== "-") {
@@ -240,15 +287,40 @@ async function main(args: string[]): Promise<number> {
       maxPending: opts.maxPending,
     },
     outputs: opts.outputs,
+    outputFormat: opts.outputFormat,
   };
-  // Kafka: the runner works in a worker, overlapping with kafkajs's reading and decoding.
-  const remote = opts.from === undefined ? new RemoteRunner(runnerOptions) : undefined;
-  const runner: RunnerApi = remote ?? new Runner(runnerOptions);
+  // The status line, the live page and the plot file.
+  let live: LiveView;
   try {
-    return await run(opts, runner);
+    live = LiveView.open({
+      name: NAME,
+      status: statusMode(opts),
+      progressMs: opts.progressMs,
+      serve: opts.serve,
+      plot: opts.plot,
+    });
+  } catch (e) {
+    say((e as Error).message);
+    return 1;
+  }
+  if (live.url !== undefined) say(`the live view is at ${live.url}`);
+  const withView = { ...runnerOptions, view: live.tap };
+  // Kafka: the runner works in a worker, overlapping with kafkajs's reading and decoding.
+  const remote = opts.from === undefined ? new RemoteRunner(withView) : undefined;
+  const runner: RunnerApi = remote ?? new Runner(withView);
+  try {
+    return await run(opts, runner, live);
   } finally {
     remote?.close();
+    await live.close();
   }
+}
+
+/** A status line on a terminal (unless the change stream is printed there), else progress lines. */
+function statusMode(opts: Options): StatusMode {
+  if (opts.quiet || opts.progressMs === 0) return "quiet";
+  const stdoutShared = opts.output === "-" && Deno.stdout.isTerminal();
+  return Deno.stderr.isTerminal() && !stdoutShared ? "tty" : "plain";
 }
 
 /** Ctrl-C and SIGTERM: stop the source (or the wait for it) and finish cleanly. */
@@ -273,7 +345,10 @@ function describeNote(note: Note): string {
 async function openSource(
   opts: Options,
   signal: AbortSignal,
-): Promise<{ source: Source; checkpoint?: string; where?: string } | undefined> {
+): Promise<
+  | { source: Source; checkpoint?: string; where?: string; lag?: () => PartitionLag[] }
+  | undefined
+> {
   if (opts.from !== undefined) {
     return { source: new FileSource(opts.from, tickMs(opts)) };
   }
@@ -304,10 +379,12 @@ async function openSource(
     }) at ${describeSettings(settings)}, group "${settings.groupId}"` +
       (opts.reset ? ", started over (--reset)" : ""),
   );
+  const source = opened.source;
   return {
-    source: opened.source,
+    source,
     checkpoint: opened.checkpoint,
     where: `group "${settings.groupId}"`,
+    lag: () => source.lag(),
   };
 }
 
@@ -315,7 +392,7 @@ function tickMs(opts: Options): number {
   return Math.max(10, Math.min(250, opts.autocommitMs || 250, opts.idleExitMs ?? 250));
 }
 
-async function run(opts: Options, runner: RunnerApi): Promise<number> {
+async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<number> {
   const fatalAtStart = await runner.fatal();
   if (fatalAtStart !== undefined) {
     say(`cannot fit --format ${opts.format} input ${fatalAtStart}`);
@@ -361,14 +438,19 @@ async function run(opts: Options, runner: RunnerApi): Promise<number> {
       return 1;
     }
     if (opts.from === undefined) say(start.start);
-    return await stream(opts, source, runner);
+    return await stream(opts, source, runner, live, opened.lag);
   } finally {
     removeSignals();
   }
 }
 
-async function stream(opts: Options, source: Source, runner: RunnerApi): Promise<number> {
-  let progress = { at: Date.now(), rows: 0 };
+async function stream(
+  opts: Options,
+  source: Source,
+  runner: RunnerApi,
+  live: LiveView,
+  lag?: () => PartitionLag[],
+): Promise<number> {
   const fed = await feed(source, runner, {
     idleExitMs: opts.idleExitMs,
     onNote: (note) => say(describeNote(note)),
@@ -378,18 +460,7 @@ async function stream(opts: Options, source: Source, runner: RunnerApi): Promise
           "topic again as auto.offset.reset says (default: from the beginning) and rewrites " +
           "the outputs",
       ),
-    onProcessed: ({ counts }) => {
-      const now = Date.now();
-      if (opts.progressMs <= 0 || now - progress.at < opts.progressMs) return;
-      if (counts.rows > progress.rows) {
-        const rate = (counts.rows - progress.rows) / ((now - progress.at) / 1000);
-        say(
-          `${counts.rows} rows, ${counts.commits} commits, ${counts.errors} errors ` +
-            `(${rate < 10 ? rate.toFixed(1) : Math.round(rate)} rows/s)`,
-        );
-      }
-      progress = { at: now, rows: counts.rows };
-    },
+    onProcessed: (processed) => live.update(processed, lag?.()),
   });
   let failure = fed.failure;
   let counts = fed.counts;
@@ -399,10 +470,11 @@ async function stream(opts: Options, source: Source, runner: RunnerApi): Promise
     failure ??= e as Error;
   }
   await source.close();
-  const { rows, commits, errors, pending } = counts;
+  const { errors, pending } = counts;
   if (failure !== undefined) say(failure.message);
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
-  say(`${rows} rows, ${commits} commits, ${errors} errors${errorNote}`);
+  live.update({ counts });
+  if (!opts.quiet) say(`${summaryLine(counts)}${errorNote}`);
   if (pending > 0 && source.redelivers) {
     say(`${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`);
   }
@@ -418,4 +490,4 @@ async function stream(opts: Options, source: Source, runner: RunnerApi): Promise
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(ARGS));

@@ -17,8 +17,19 @@ import {
   reportKafkaFailure,
   resolveKafka,
 } from "./io/kafka/options.ts";
+import { programName } from "./lib/program_name.ts";
+import { VERSION } from "./lib/version.ts";
 
-const HELP = `Usage: deno run producer.ts [options]
+/** The name messages give this program, as the user invoked it (lib/program_name.ts). */
+const { name: NAME, args: ARGS } = programName({
+  args: Deno.args,
+  mainModule: Deno.mainModule,
+  execPath: Deno.execPath(),
+});
+/** The command that runs this program, for help and hints. */
+const COMMAND = NAME.endsWith(".ts") ? `deno run ${NAME}` : NAME;
+
+const HELP = `Usage: ${COMMAND} [options]
 
 Generates points y = slope·x + intercept + (2r − 1)·noise for x = 0, 1, …, count − 1, with r
 from Python's random.random() after random.seed(seed): the defaults reproduce the reference run.
@@ -40,6 +51,7 @@ topic (or, with --stdout, printed one per line).
 ${KAFKA_HELP}
 
   -h, --help             this help
+  --version              the version
 
 Permissions: Kafka needs --allow-net (the brokers), and --allow-read for ssl.ca.location or
 --settings, --allow-env=${PASSWORD_VARIABLE} for the password; 'deno task produce' grants
@@ -58,6 +70,7 @@ const OPTIONS = {
   stdout: { type: "boolean", default: false },
   ...KAFKA_OPTIONS,
   help: { type: "boolean", short: "h", default: false },
+  version: { type: "boolean", default: false },
 } as const;
 
 class UsageError extends Error {}
@@ -96,6 +109,7 @@ function options(args: string[]) {
       : number("rate", values.rate, (n) => n > 0, "a number > 0"),
     stdout: values.stdout,
     help: values.help,
+    version: values.version,
     kafka: values,
   };
 }
@@ -149,7 +163,7 @@ async function netPermission(settings: KafkaSettings): Promise<boolean> {
       continue;
     }
     console.error(
-      `producer.ts: Deno needs permission to connect to the broker ${host}: run\n` +
+      `${NAME}: Deno needs permission to connect to the broker ${host}: run\n` +
         `  deno run --allow-net=${settings.brokers.join(",")} producer.ts …\n` +
         "(add the addresses the brokers advertise if they differ), or: deno task produce …",
     );
@@ -174,7 +188,7 @@ async function toKafka(opts: Options, producer: KafkaProducer, topic: string): P
     if (now - reported >= 2000) {
       reported = now;
       const rate = Math.round(sent / ((now - start) / 1000));
-      console.error(`producer.ts: ${sent} of ${opts.line.count} rows sent (${rate} rows/s)`);
+      console.error(`${NAME}: ${sent} of ${opts.line.count} rows sent (${rate} rows/s)`);
     }
   };
   const perRequest = opts.rate !== undefined ? Math.max(1, Math.round(opts.rate / 100)) : 5_000;
@@ -205,11 +219,15 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`producer.ts: ${e.message}\nTry 'deno run producer.ts --help'.`);
+    console.error(`${NAME}: ${e.message}\nTry '${COMMAND} --help'.`);
     return 2;
   }
   if (opts.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (opts.version) {
+    console.log(`${NAME} ${VERSION}`);
     return 0;
   }
   if (opts.stdout) {
@@ -227,17 +245,17 @@ async function main(args: string[]): Promise<number> {
     if (!(await netPermission(settings))) return 1;
     producer = await KafkaProducer.open(settings, ca);
     console.error(
-      `producer.ts: sending ${opts.line.count} rows to topic "${opts.kafka.topic}" at ` +
+      `${NAME}: sending ${opts.line.count} rows to topic "${opts.kafka.topic}" at ` +
         describeSettings(settings),
     );
     await toKafka(opts, producer, opts.kafka.topic);
-    console.error(`producer.ts: sent ${opts.line.count} rows`);
+    console.error(`${NAME}: sent ${opts.line.count} rows`);
     return 0;
   } catch (e) {
-    return reportKafkaFailure("producer.ts", e);
+    return reportKafkaFailure(NAME, e);
   } finally {
     await producer?.close();
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(ARGS));

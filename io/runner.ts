@@ -14,7 +14,9 @@ import {
   withWriter,
   writerBytes,
 } from "../lib/checkpoint.ts";
-import { changeLines, ERROR_HEADER, errorLines, headerLine, inputLines } from "../lib/csv_rows.ts";
+import { ERROR_HEADER, errorLines, headerLine, inputLines } from "../lib/csv_rows.ts";
+import { type ChangeText, changeText, type OutputFormat } from "../lib/output_format.ts";
+import { type ViewDelta, ViewTap, type ViewTapOptions } from "../lib/view_tap.ts";
 import {
   type Counts,
   MAX_CHECKPOINT_BYTES,
@@ -41,6 +43,10 @@ export interface RunnerOptions {
   readonly pipeline: PipelineOptions;
   /** The output files. */
   readonly outputs: OutputPaths;
+  /** The change stream's format (default csv). */
+  readonly outputFormat?: OutputFormat;
+  /** Collect the fit and a sample of points for the views; each reply then carries a delta. */
+  readonly view?: ViewTapOptions;
 }
 
 /** What a run resumes from: the checkpoint that says how far its files go. */
@@ -73,6 +79,8 @@ export interface Processed {
   readonly counts: Counts;
   /** What the operator should hear of. */
   readonly notes: readonly Note[];
+  /** What changed in the views' fit and sample, when a view was asked for and something did. */
+  readonly view?: ViewDelta;
 }
 
 /** The reply to {@linkcode RunnerApi.finish}. */
@@ -123,6 +131,8 @@ export class Runner implements RunnerApi {
   readonly #autocommitMs: number;
   readonly #outputs: OutputPaths;
   readonly #writer: string;
+  readonly #changes: ChangeText;
+  readonly #tap: ViewTap | undefined;
   #sinks: { input: Sink; output: Sink; errors: Sink } | undefined;
   #inputHeader = false;
   #outputHeader = false;
@@ -140,6 +150,8 @@ export class Runner implements RunnerApi {
     const absolute = (path: string) => path === "-" ? "-" : resolve(path);
     this.#writer = [outputs.input, outputs.output, outputs.errors].map(absolute).join(" ");
     this.#autocommitMs = options.pipeline.autocommitMs ?? 0;
+    this.#changes = changeText(options.outputFormat ?? "csv");
+    this.#tap = options.view && new ViewTap(options.view);
     this.#pipeline = new Pipeline({
       ...options.pipeline,
       maxCheckpointBytes: (options.pipeline.maxCheckpointBytes ?? MAX_CHECKPOINT_BYTES) -
@@ -239,7 +251,7 @@ export class Runner implements RunnerApi {
     }
     const outputColumns = this.#pipeline.outputColumns;
     if (!this.#outputHeader && outputColumns !== undefined) {
-      sinks.output.append(headerLine(outputColumns));
+      sinks.output.append(this.#changes.header(outputColumns));
       this.#outputHeader = true;
     }
   }
@@ -248,7 +260,8 @@ export class Runner implements RunnerApi {
     const sinks = this.#sinks!;
     this.#headers();
     sinks.input.append(inputLines(out.inputRows));
-    sinks.output.append(changeLines(out.changes));
+    sinks.output.append(this.#changes.lines(this.#pipeline.outputColumns ?? [], out.changes));
+    this.#tap?.take(out, this.#pipeline.model);
     sinks.errors.append(errorLines(out.errors));
   }
 
@@ -295,6 +308,7 @@ export class Runner implements RunnerApi {
       fatal: pipeline.fatal,
       counts: pipeline.counts,
       notes,
+      view: this.#tap?.flush(),
     };
   }
 

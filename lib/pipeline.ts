@@ -217,6 +217,11 @@ export class Pipeline {
     return this.#model?.columns;
   }
 
+  /** The model, once bound to the input columns. */
+  get model(): Model | undefined {
+    return this.#model;
+  }
+
   /** The current fit (the last change row's values), if one was written. */
   get fit(): readonly number[] | undefined {
     return this.#changelog.current;

@@ -2,19 +2,23 @@
  * `deno task demo`: the reference run over Kafka in one command. Uses the broker at
  * localhost:9092 (or `-b HOST:PORT`) when one answers there, else starts a throwaway one with the
  * project's harness; then runs the producer and the runner together and prints the change
- * stream of the fit as it grows.
+ * stream of the fit as it grows, while main.ts serves the live page of the fit (`--serve`).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { type Broker, startBroker } from "../testing/broker.ts";
+import { addressUrl, parseListenAddress } from "../lib/listen_address.ts";
 
-const HELP = `Usage: deno task demo [-b HOST:PORT] [--count N] [--interval-ms MS]
+const HELP =
+  `Usage: deno task demo [-b HOST:PORT] [--count N] [--interval-ms MS] [--serve [HOST:]PORT]
 
 Runs producer.ts and main.ts together over Kafka and prints the change stream of the fit as it
-grows. Uses the broker at localhost:9092 (or -b) if one answers, else starts a throwaway broker
-(Apache Kafka from Maven Central jars; the first start downloads them) and removes it after.
+grows; main.ts serves the live page of the fit at the address printed (--serve; default: a free
+port of 127.0.0.1). Uses the broker at localhost:9092 (or -b) if one answers, else starts a
+throwaway broker (Apache Kafka from Maven Central jars; the first start downloads them) and
+removes it after.
 Outputs: regression_input.csv, regression_output_stream.csv and regression_errors.csv here.
 `;
 
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     "bootstrap-servers": { type: "string", short: "b", default: "localhost:9092" },
     count: { type: "string", default: "10" },
     "interval-ms": { type: "string", default: "500" },
+    serve: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -30,6 +35,20 @@ if (values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
+
+// The live page: on the port asked for, else on a free one, so that its address is known here.
+let serve = values.serve;
+if (serve === undefined) {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  serve = `127.0.0.1:${(probe.addr as Deno.NetAddr).port}`;
+  probe.close();
+}
+const address = parseListenAddress(serve);
+if ("problem" in address) {
+  console.error(`demo: ${address.problem}`);
+  Deno.exit(2);
+}
+console.error(`demo: watch the fit live at ${addressUrl(address)}`);
 
 async function answers(address: string): Promise<boolean> {
   const colon = address.lastIndexOf(":");
@@ -79,6 +98,8 @@ const runner = new Deno.Command(deno, {
     values.count,
     "--output",
     "-",
+    "--serve",
+    serve,
   ],
   stdout: "piped",
   stderr: "inherit",

@@ -6,8 +6,19 @@ import { parse } from "csv-parse/sync";
 /** The project's root folder. */
 export const ROOT = new URL("..", import.meta.url).pathname;
 
-/** The reference run's folder (`../shared/reference/` beside the repository). */
-export const REFERENCE_DIR = new URL("../../shared/reference/", import.meta.url).pathname;
+/**
+ * The reference run's folder: `shared/reference/` beside the repository, or beside the folder that
+ * holds it (a clone one level deeper, as a helper's).
+ */
+export const REFERENCE_DIR = ["../../shared/reference/", "../../../shared/reference/"]
+  .map((relative) => new URL(relative, import.meta.url).pathname)
+  .find((dir) => {
+    try {
+      return Deno.statSync(dir).isDirectory;
+    } catch {
+      return false;
+    }
+  }) ?? new URL("../../shared/reference/", import.meta.url).pathname;
 
 /** What a finished command printed. */
 export interface Ran {

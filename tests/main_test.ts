@@ -123,12 +123,12 @@ Deno.test("long runs report progress on standard error", async () => {
     assert.equal(ran.code, 0, ran.stderr);
     const lines = ran.stderr.trimEnd().split("\n");
     assert.ok(lines.length >= 2, ran.stderr);
-    assert.match(lines[0], /^main\.ts: \d+ rows, \d+ commits, 0 errors \(\d+ rows\/s\)$/);
+    assert.match(lines[0], /^main\.ts: \d+ rows, \d+ commits, 0 errors \(\d+(\.\d+)? rows\/s\)$/);
     assert.equal(lines.at(-1), "main.ts: 100000 rows, 100000 commits, 0 errors");
     const quiet = await sh(
       `printf 'x,y\\n0,1\\n*COMMIT*\\n' | ${deno("main.ts")} --from - --progress-ms 0 --output -`,
       dir,
     );
-    assert.equal(quiet.stderr, "main.ts: 1 rows, 1 commits, 0 errors\n");
+    assert.equal(quiet.stderr, "main.ts: 1 row, 1 commit, 0 errors\n");
   });
 });

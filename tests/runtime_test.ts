@@ -91,65 +91,80 @@ Deno.test({
     /** An uninterrupted read of `topic` to its end, by a group of its own. */
     const reference = (topic: string, extra = "") =>
       inDir(async (dir) => {
-        const ran = await sh(`${MAIN} ${b} -t ${topic} -X group.id=ref-${topic} --until-end ${extra}`, dir);
+        const ran = await sh(
+          `${MAIN} ${b} -t ${topic} -X group.id=ref-${topic} --until-end ${extra}`,
+          dir,
+        );
         assert.equal(ran.code, 0, ran.stderr);
         return await files(dir);
       });
 
     for (const window of ["", "--window 50"]) {
-      await t.step(`kill -9 at 10 random moments ${window || "(no window)"}: identical outputs`, async () => {
-        await inDir(async (dir) => {
-          const topic = freshTopic();
-          await kcat(topic, await line(30_000, dir), dir);
-          const expected = await reference(topic, window);
-          const random = new PythonRandom(window === "" ? 7 : 8);
-          const group = `-X group.id=kill-${topic} ${FAST_GROUP}`;
-          const moments: number[] = [];
-          for (let life = 0; life < 10; life++) {
-            const size = await Deno.stat(`${dir}/regression_input.csv`).then((s) => s.size, () => 0);
-            const child = spawnMain(`${b} -t ${topic} ${group} --until-end ${window}`, dir);
-            // Once it consumes (with a window it starts over each time, so the file first
-            // shrinks): a random moment later.
-            await grows(`${dir}/regression_input.csv`, window === "" ? size : 100);
-            const moment = Math.floor(random.random() * 400);
-            moments.push(moment);
-            await new Promise((r) => setTimeout(r, moment));
-            child.kill("SIGKILL");
-            await finished(child, "a killed main.ts");
-          }
-          const started = Date.now();
-          const last = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end ${window}`, dir);
-          assert.equal(last.code, 0, last.stderr);
-          assert.deepEqual(await files(dir), expected, `killed at +${moments.join(", +")} ms`);
-          // The dead member's session ends within seconds: the last run did not wait long.
-          assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
-        });
-      });
+      await t.step(
+        `kill -9 at 10 random moments ${window || "(no window)"}: identical outputs`,
+        async () => {
+          await inDir(async (dir) => {
+            const topic = freshTopic();
+            await kcat(topic, await line(30_000, dir), dir);
+            const expected = await reference(topic, window);
+            const random = new PythonRandom(window === "" ? 7 : 8);
+            const group = `-X group.id=kill-${topic} ${FAST_GROUP}`;
+            const moments: number[] = [];
+            for (let life = 0; life < 10; life++) {
+              const size = await Deno.stat(`${dir}/regression_input.csv`).then(
+                (s) => s.size,
+                () => 0,
+              );
+              const child = spawnMain(`${b} -t ${topic} ${group} --until-end ${window}`, dir);
+              // Once it consumes (with a window it starts over each time, so the file first
+              // shrinks): a random moment later.
+              await grows(`${dir}/regression_input.csv`, window === "" ? size : 100);
+              const moment = Math.floor(random.random() * 400);
+              moments.push(moment);
+              await new Promise((r) => setTimeout(r, moment));
+              child.kill("SIGKILL");
+              await finished(child, "a killed main.ts");
+            }
+            const started = Date.now();
+            const last = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end ${window}`, dir);
+            assert.equal(last.code, 0, last.stderr);
+            assert.deepEqual(await files(dir), expected, `killed at +${moments.join(", +")} ms`);
+            // The dead member's session ends within seconds: the last run did not wait long.
+            assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+          });
+        },
+      );
     }
 
-    await t.step("a second member joins and leaves mid-stream (backlog): nothing twice", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        await kcat(topic, await line(150_000, dir), dir);
-        const expected = await reference(topic);
-        const groupId = `join-${topic}`;
-        const child = spawnMain(`${b} -t ${topic} -X group.id=${groupId} ${FAST_GROUP} --until-end`, dir);
-        await grows(`${dir}/regression_input.csv`, 1000);
-        // Another member (a plain kafkajs consumer that commits nothing) for 3 s.
-        const other = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).consumer({
-          groupId,
-          sessionTimeout: 6000,
+    await t.step(
+      "a second member joins and leaves mid-stream (backlog): nothing twice",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await kcat(topic, await line(150_000, dir), dir);
+          const expected = await reference(topic);
+          const groupId = `join-${topic}`;
+          const child = spawnMain(
+            `${b} -t ${topic} -X group.id=${groupId} ${FAST_GROUP} --until-end`,
+            dir,
+          );
+          await grows(`${dir}/regression_input.csv`, 1000);
+          // Another member (a plain kafkajs consumer that commits nothing) for 3 s.
+          const other = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).consumer({
+            groupId,
+            sessionTimeout: 6000,
+          });
+          await other.connect();
+          await other.subscribe({ topics: [topic], fromBeginning: true });
+          await other.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
+          await new Promise((r) => setTimeout(r, 3000));
+          await other.disconnect();
+          const ran = await finished(child, "main.ts beside another member");
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.deepEqual(await files(dir), expected);
         });
-        await other.connect();
-        await other.subscribe({ topics: [topic], fromBeginning: true });
-        await other.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
-        await new Promise((r) => setTimeout(r, 3000));
-        await other.disconnect();
-        const ran = await finished(child, "main.ts beside another member");
-        assert.equal(ran.code, 0, ran.stderr);
-        assert.deepEqual(await files(dir), expected);
-      });
-    });
+      },
+    );
 
     await t.step("a second member joins and leaves a live stream: nothing twice", async () => {
       await inDir(async (dir) => {
@@ -180,52 +195,67 @@ Deno.test({
       });
     });
 
-    await t.step("two instances on the same files: the second refuses, the first is whole", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        await kcat(topic, await line(50_000, dir), dir);
-        const first = spawnMain(`${b} -t ${topic} -X group.id=one-${topic} --until-end`, dir);
-        await grows(`${dir}/regression_input.csv`, 100);
-        const second = await sh(`${MAIN} ${b} -t ${topic} -X group.id=two-${topic} --until-end`, dir);
-        assert.equal(second.code, 1);
-        assert.match(second.stderr, /regression_input\.csv is being written by another run/);
-        const ran = await finished(first, "the first instance");
-        assert.equal(ran.code, 0, ran.stderr);
-        assert.deepEqual(await files(dir), await reference(topic));
-        // The same file for two outputs is a usage error.
-        const same = await sh(`${MAIN} ${b} -t ${topic} --output x.csv --errors x.csv`, dir);
-        assert.equal(same.code, 2);
-        assert.match(same.stderr, /--output and --errors name the same file x\.csv/);
-      });
-    });
+    await t.step(
+      "two instances on the same files: the second refuses, the first is whole",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await kcat(topic, await line(50_000, dir), dir);
+          const first = spawnMain(`${b} -t ${topic} -X group.id=one-${topic} --until-end`, dir);
+          await grows(`${dir}/regression_input.csv`, 100);
+          const second = await sh(
+            `${MAIN} ${b} -t ${topic} -X group.id=two-${topic} --until-end`,
+            dir,
+          );
+          assert.equal(second.code, 1);
+          assert.match(second.stderr, /regression_input\.csv is being written by another run/);
+          const ran = await finished(first, "the first instance");
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.deepEqual(await files(dir), await reference(topic));
+          // The same file for two outputs is a usage error.
+          const same = await sh(`${MAIN} ${b} -t ${topic} --output x.csv --errors x.csv`, dir);
+          assert.equal(same.code, 2);
+          assert.match(same.stderr, /--output and --errors name the same file x\.csv/);
+        });
+      },
+    );
 
-    await t.step("the broker stopped for 5 s mid-stream: ridden out, nothing lost or doubled", async () => {
-      if (broker.kind !== "local") return;
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        await createTopic(broker.plaintext, topic, 1);
-        const producing = sh(
-          `${PRODUCE} --stdout --count 3000 --rate 300 --header-delay-ms 0 | kcat -P ${b} -t ${topic} -p 0`,
-          dir,
-        );
-        const child = spawnMain(`${b} -t ${topic} -X group.id=out-${topic} --max-commits 3000`, dir);
-        await grows(`${dir}/regression_input.csv`, 2000);
-        await broker.restart({ downMs: 5000 });
-        assert.equal((await producing).code, 0);
-        const ran = await finished(child, "main.ts across a broker restart", 90_000);
-        assert.equal(ran.code, 0, ran.stderr);
-        assert.match(ran.stderr, /connection lost/);
-        assert.match(ran.stderr, /connection back after \d+\.\d s/);
-        assert.deepEqual(await files(dir), await reference(topic));
-      });
-    });
+    await t.step(
+      "the broker stopped for 5 s mid-stream: ridden out, nothing lost or doubled",
+      async () => {
+        if (broker.kind !== "local") return;
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await createTopic(broker.plaintext, topic, 1);
+          const producing = sh(
+            `${PRODUCE} --stdout --count 3000 --rate 300 --header-delay-ms 0 | kcat -P ${b} -t ${topic} -p 0`,
+            dir,
+          );
+          const child = spawnMain(
+            `${b} -t ${topic} -X group.id=out-${topic} --max-commits 3000`,
+            dir,
+          );
+          await grows(`${dir}/regression_input.csv`, 2000);
+          await broker.restart({ downMs: 5000 });
+          assert.equal((await producing).code, 0);
+          const ran = await finished(child, "main.ts across a broker restart", 90_000);
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(ran.stderr, /connection lost/);
+          assert.match(ran.stderr, /connection back after \d+\.\d s/);
+          assert.deepEqual(await files(dir), await reference(topic));
+        });
+      },
+    );
 
     await t.step("3 partitions, header on partition 0, rows arriving first elsewhere", async () => {
       await inDir(async (dir) => {
         const topic = freshTopic();
         await createTopic(broker.plaintext, topic, 3);
         const rows = (from: number, to: number) =>
-          Array.from({ length: to - from }, (_, i) => `${from + i},${2 * (from + i) + 1}\n*COMMIT*\n`)
+          Array.from(
+            { length: to - from },
+            (_, i) => `${from + i},${2 * (from + i) + 1}\n*COMMIT*\n`,
+          )
             .join("");
         await kcat(topic, rows(100, 200), dir, 1);
         await kcat(topic, rows(200, 300), dir, 2);
@@ -240,94 +270,121 @@ Deno.test({
       });
     });
 
-    await t.step("two replays with other fetch sizes, and autocommit by timestamps: identical", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        // Bursts of rows without *COMMIT*, 2 s apart: the autocommit closes each burst.
-        for (let burst = 0; burst < 3; burst++) {
-          const header = burst === 0 ? "x,y\n" : "";
-          const rows = Array.from({ length: 500 }, (_, i) => `${burst * 500 + i},${i % 7}\n`);
-          await kcat(topic, header + rows.join(""), dir);
-          await new Promise((r) => setTimeout(r, 2000));
-        }
-        const small = await reference(topic, "-X fetch.max.bytes=2048 -X max.partition.fetch.bytes=1024");
-        const large = await reference(topic);
-        assert.deepEqual(small, large);
-        assert.equal(large.input.trim().split("\n").length, 1001); // the last burst waits
-      });
-    });
+    await t.step(
+      "two replays with other fetch sizes, and autocommit by timestamps: identical",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          // Bursts of rows without *COMMIT*, 2 s apart: the autocommit closes each burst.
+          for (let burst = 0; burst < 3; burst++) {
+            const header = burst === 0 ? "x,y\n" : "";
+            const rows = Array.from({ length: 500 }, (_, i) => `${burst * 500 + i},${i % 7}\n`);
+            await kcat(topic, header + rows.join(""), dir);
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+          const small = await reference(
+            topic,
+            "-X fetch.max.bytes=2048 -X max.partition.fetch.bytes=1024",
+          );
+          const large = await reference(topic);
+          assert.deepEqual(small, large);
+          assert.equal(large.input.trim().split("\n").length, 1001); // the last burst waits
+        });
+      },
+    );
 
-    await t.step("records deleted by retention before they were read: an error row and a warning", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        const group = `-X group.id=ret-${topic}`;
-        await kcat(topic, "x,y\n" + "1,2\n*COMMIT*\n".repeat(10), dir);
-        const first = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
-        assert.equal(first.code, 0, first.stderr);
-        await kcat(topic, "3,4\n*COMMIT*\n".repeat(10), dir); // offsets 21 to 40
-        await deleteRecordsBefore(broker.plaintext, topic, 0, 31);
-        const second = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
-        assert.equal(second.code, 0, second.stderr);
-        assert.match(second.stderr, /records 21 to 30 of .*\/0 were deleted \(retention\)/);
-        const out = await files(dir);
-        assert.match(out.errors, /records 21 to 30 of .* were deleted/);
-        assert.equal(out.input.trim().split("\n").length, 1 + 10 + 5);
-      });
-    });
+    await t.step(
+      "records deleted by retention before they were read: an error row and a warning",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          const group = `-X group.id=ret-${topic}`;
+          await kcat(topic, "x,y\n" + "1,2\n*COMMIT*\n".repeat(10), dir);
+          const first = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
+          assert.equal(first.code, 0, first.stderr);
+          await kcat(topic, "3,4\n*COMMIT*\n".repeat(10), dir); // offsets 21 to 40
+          await deleteRecordsBefore(broker.plaintext, topic, 0, 31);
+          const second = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
+          assert.equal(second.code, 0, second.stderr);
+          assert.match(second.stderr, /records 21 to 30 of .*\/0 were deleted \(retention\)/);
+          const out = await files(dir);
+          assert.match(out.errors, /records 21 to 30 of .* were deleted/);
+          assert.equal(out.input.trim().split("\n").length, 1 + 10 + 5);
+        });
+      },
+    );
 
-    await t.step("a bad message after the last *COMMIT* is logged once across resumes", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        const group = `-X group.id=err-${topic}`;
-        await kcat(topic, "x,y\n1,2\n*COMMIT*\nnot a row\n2,é\n3,3\n", dir);
-        for (let run = 0; run < 3; run++) {
-          const ran = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end --autocommit-ms 0`, dir);
+    await t.step(
+      "a bad message after the last *COMMIT* is logged once across resumes",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          const group = `-X group.id=err-${topic}`;
+          await kcat(topic, "x,y\n1,2\n*COMMIT*\nnot a row\n2,é\n3,3\n", dir);
+          for (let run = 0; run < 3; run++) {
+            const ran = await sh(
+              `${MAIN} ${b} -t ${topic} ${group} --until-end --autocommit-ms 0`,
+              dir,
+            );
+            assert.equal(ran.code, 0, ran.stderr);
+          }
+          await kcat(topic, "*COMMIT*\n", dir);
+          const ran = await sh(
+            `${MAIN} ${b} -t ${topic} ${group} --until-end --autocommit-ms 0`,
+            dir,
+          );
           assert.equal(ran.code, 0, ran.stderr);
-        }
-        await kcat(topic, "*COMMIT*\n", dir);
-        const ran = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end --autocommit-ms 0`, dir);
-        assert.equal(ran.code, 0, ran.stderr);
-        const out = await files(dir);
-        assert.equal(out.errors.split("\n").filter((l) => l.includes("not a row")).length, 1);
-        assert.equal(out.errors.split("\n").filter((l) => l.includes("é")).length, 1);
-        assert.equal(out.input, 'x,y,time,diff\n"1","2",0,1\n"3","3",1,1\n');
-      });
-    });
+          const out = await files(dir);
+          assert.equal(out.errors.split("\n").filter((l) => l.includes("not a row")).length, 1);
+          assert.equal(out.errors.split("\n").filter((l) => l.includes("é")).length, 1);
+          assert.equal(out.input, 'x,y,time,diff\n"1","2",0,1\n"3","3",1,1\n');
+        });
+      },
+    );
 
-    await t.step("enable.auto.commit=false keeps earlier outputs; --reset starts over", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        const group = `-X group.id=ro-${topic}`;
-        await kcat(topic, await line(100, dir), dir);
-        const full = await reference(topic);
-        assert.equal((await sh(`${MAIN} ${b} -t ${topic} ${group} --max-commits 40`, dir)).code, 0);
-        const before = await files(dir);
-        const readOnly = await sh(
-          `${MAIN} ${b} -t ${topic} ${group} -X enable.auto.commit=false --until-end`,
-          dir,
-        );
-        assert.equal(readOnly.code, 0, readOnly.stderr);
-        const after = await files(dir);
-        assert.ok(after.input.startsWith(before.input), "earlier rows kept");
-        assert.deepEqual(after, full);
-        // Nothing was committed: the group resumes at commit 40 and writes the same again.
-        const again = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
-        assert.match(again.stderr, /resuming group "ro-.*" at commit 40\n/);
-        assert.deepEqual(await files(dir), full);
-        const reset = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end --reset`, dir);
-        assert.equal(reset.code, 0, reset.stderr);
-        assert.match(reset.stderr, /started over \(--reset\)/);
-        assert.match(reset.stderr, /starting fresh/);
-        assert.deepEqual(await files(dir), full);
-      });
-    });
+    await t.step(
+      "enable.auto.commit=false keeps earlier outputs; --reset starts over",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          const group = `-X group.id=ro-${topic}`;
+          await kcat(topic, await line(100, dir), dir);
+          const full = await reference(topic);
+          assert.equal(
+            (await sh(`${MAIN} ${b} -t ${topic} ${group} --max-commits 40`, dir)).code,
+            0,
+          );
+          const before = await files(dir);
+          const readOnly = await sh(
+            `${MAIN} ${b} -t ${topic} ${group} -X enable.auto.commit=false --until-end`,
+            dir,
+          );
+          assert.equal(readOnly.code, 0, readOnly.stderr);
+          const after = await files(dir);
+          assert.ok(after.input.startsWith(before.input), "earlier rows kept");
+          assert.deepEqual(after, full);
+          // Nothing was committed: the group resumes at commit 40 and writes the same again.
+          const again = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
+          assert.match(again.stderr, /resuming group "ro-.*" at commit 40\n/);
+          assert.deepEqual(await files(dir), full);
+          const reset = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end --reset`, dir);
+          assert.equal(reset.code, 0, reset.stderr);
+          assert.match(reset.stderr, /started over \(--reset\)/);
+          assert.match(reset.stderr, /starting fresh/);
+          assert.deepEqual(await files(dir), full);
+        });
+      },
+    );
 
-    await t.step("TLS to a plaintext port says to check the port or security.protocol", async () => {
-      await inDir(async (dir) => {
-        const ran = await sh(`${MAIN} ${b} -X security.protocol=ssl --idle-exit-ms 1000`, dir);
-        assert.equal(ran.code, 1);
-        assert.match(ran.stderr, /is the port or security\.protocol right\?/);
-      });
-    });
+    await t.step(
+      "TLS to a plaintext port says to check the port or security.protocol",
+      async () => {
+        await inDir(async (dir) => {
+          const ran = await sh(`${MAIN} ${b} -X security.protocol=ssl --idle-exit-ms 1000`, dir);
+          assert.equal(ran.code, 1);
+          assert.match(ran.stderr, /is the port or security\.protocol right\?/);
+        });
+      },
+    );
   },
 });

@@ -9,6 +9,7 @@
 
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from "kafkajs";
 import process from "node:process";
+import { consumerLag, type PartitionLag } from "../../lib/consumer_lag.ts";
 import type { Message } from "../../lib/protocol.ts";
 import type { Ack, Restore, Source, SourceItem } from "../source.ts";
 import type { KafkaSettings } from "./settings.ts";
@@ -234,6 +235,8 @@ export class KafkaSource implements Source {
   #lostAt: number | undefined;
   /** An acknowledgement that failed while the connection was lost: sent again when it is back. */
   #owed: readonly Ack[] | undefined;
+  /** Per partition, the high watermark of its latest fetch (for the consumer lag). */
+  readonly #highWatermarks = new Map<number, string>();
 
   /** What the source is, for messages. */
   readonly name: string;
@@ -421,6 +424,7 @@ export class KafkaSource implements Source {
       });
     }
     const last = Number(batch.lastOffset());
+    this.#highWatermarks.set(partition, batch.highWatermark);
     const caughtUp = last + 1 >= Number(batch.highWatermark);
     held.next = Math.max(held.next ?? 0, last + 1);
     const taken = new Promise<void>((done) => {
@@ -549,6 +553,15 @@ export class KafkaSource implements Source {
     this.#current?.done();
     this.#current = undefined;
     for (const delivery of this.#queue.splice(0)) delivery.done();
+  }
+
+  /** Per partition read so far, how many messages the topic holds beyond the last one delivered. */
+  lag(): PartitionLag[] {
+    const lastRead = new Map<number, string>();
+    for (const [partition, held] of this.#held) {
+      if (held.next !== undefined && held.next > 0) lastRead.set(partition, String(held.next - 1));
+    }
+    return consumerLag(this.#highWatermarks, lastRead);
   }
 
   /**
