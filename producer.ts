@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
 import { KafkaProducer } from "./io/kafka/client.ts";
 import { noisyLine, type NoisyLineOptions, REFERENCE } from "./lib/noisy_line.ts";
 import { COMMIT } from "./lib/protocol.ts";
@@ -35,7 +35,6 @@ topic (or, with --stdout, printed one per line).
   --rate ROWS_PER_S      send at this many rows a second (load generation; replaces
                          --interval-ms)
   --stdout               write one message per line to standard output (needs no permission)
-  A negative number needs the = form: --slope=-2.
 
 ${KAFKA_HELP}
 
@@ -60,8 +59,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-class UsageError extends Error {}
-
 function number(name: string, text: string, check: (n: number) => boolean, what: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || !check(value)) {
@@ -73,12 +70,7 @@ function number(name: string, text: string, check: (n: number) => boolean, what:
 const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
 
 function options(args: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = parseOptions(args, OPTIONS);
   const any = () => true;
   const line: NoisyLineOptions = {
     count: number("count", values.count, whole, "a whole number"),
@@ -205,8 +197,7 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`producer.ts: ${e.message}\nTry 'deno run producer.ts --help'.`);
-    return 2;
+    return reportUsageError("producer.ts", "deno run producer.ts --help", e);
   }
   if (opts.help) {
     console.log(HELP);
