@@ -6,8 +6,23 @@ import { parse } from "csv-parse/sync";
 /** The project's root folder. */
 export const ROOT = new URL("..", import.meta.url).pathname;
 
-/** The reference run's folder (`../shared/reference/` beside the repository). */
-export const REFERENCE_DIR = new URL("../../shared/reference/", import.meta.url).pathname;
+/**
+ * The reference run's folder: `shared/reference/` beside the repository, or beside a folder
+ * above it (a clone in a subfolder of the workspace).
+ */
+export const REFERENCE_DIR = referenceDir();
+
+function referenceDir(): string {
+  const candidates = ["../../shared/reference/", "../../../shared/reference/"]
+    .map((relative) => new URL(relative, import.meta.url).pathname);
+  return candidates.find((dir) => {
+    try {
+      return Deno.statSync(dir).isDirectory;
+    } catch {
+      return false;
+    }
+  }) ?? candidates[0];
+}
 
 /** What a finished command printed. */
 export interface Ran {
