@@ -6,8 +6,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { type AckPoint, KafkaSource } from "./io/kafka/client.ts";
+import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
 import { type Format, FORMATS, type Message } from "./lib/protocol.ts";
 import { describeSettings } from "./io/kafka/settings.ts";
@@ -24,7 +24,7 @@ topic (or a file), and writes every change of the fit. Runs until stopped (Ctrl-
 
 Source:
   --from FILE          read one message per line of FILE ('-' = standard input) instead of Kafka
-  --format FORMAT      csv (default), json or raw
+  --format FORMAT      csv (default) or json
   --max-commits N      exit once the commit counter reaches N
   --idle-exit-ms MS    Kafka: exit after MS without a message
   --progress-ms MS     print the counts on standard error every MS while rows arrive
@@ -86,8 +86,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-class UsageError extends Error {}
-
 function wholeNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
@@ -96,16 +94,52 @@ function wholeNumber(name: string, text: string | undefined): number | undefined
   return Number(text);
 }
 
-function options(args: string[]) {
-  let values;
+/** The formats that carry numbers to fit: every format but raw. */
+const FITTABLE: readonly Format[] = FORMATS.filter((f) => f !== "raw");
+
+/** Refuses a --format with nothing to fit. */
+function checkFormat(format: string): Format {
+  if (format === "raw") {
+    throw new UsageError(
+      "--format raw cannot be fitted: a raw message is plain text (the one column data), " +
+        "with no numbers in it. Send the rows as csv — a header such as x,y, then rows such " +
+        'as 1,2.5 — with --format csv (the default), or as JSON objects such as {"x":1,"y":2.5} ' +
+        "with --format json",
+    );
+  }
+  if (!FITTABLE.includes(format as Format)) {
+    throw new UsageError(`--format must be ${FITTABLE.join(" or ")}, not "${format}"`);
+  }
+  return format as Format;
+}
+
+/** Refuses a --from that is not `-` or a file this process can read, naming the path. */
+function checkFrom(path: string | undefined): void {
+  if (path === undefined || path === "-") return;
+  let info: Deno.FileInfo;
   try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
+    info = Deno.statSync(path);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`cannot read --from ${path}: ${(e as Error).message}`);
   }
-  if (!FORMATS.includes(values.format as Format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${values.format}"`);
+  if (info.isDirectory) {
+    throw new UsageError(
+      `--from ${path} is a directory: give a file of messages, one per line, or - for ` +
+        "standard input",
+    );
   }
+  if (!info.isFile) return; // a pipe or a device: opening it could wait for a writer
+  try {
+    Deno.openSync(path, { read: true }).close();
+  } catch (e) {
+    throw new UsageError(`cannot read --from ${path}: ${(e as Error).message}`);
+  }
+}
+
+function options(args: string[]) {
+  const values = parseOptions(args, OPTIONS);
+  const format = checkFormat(values.format);
+  checkFrom(values.from);
   const model: ModelOptions = {
     target: values.target,
     features: values.features?.split(","),
@@ -130,7 +164,7 @@ function options(args: string[]) {
     : undefined;
   return {
     ...values,
-    format: values.format as Format,
+    format,
     model,
     window,
     maxCommits: wholeNumber("max-commits", values["max-commits"]),
@@ -220,8 +254,7 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`main.ts: ${e.message}\nTry 'deno run -A main.ts --help'.`);
-    return 2;
+    return reportUsageError("main.ts", "deno run -A main.ts --help", e);
   }
   if (opts.help) {
     console.log(HELP);

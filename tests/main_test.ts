@@ -79,12 +79,24 @@ Deno.test("usage errors, refusals and --help", async () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--from FILE/);
     assert.match(help.stdout, /-X, --set KEY=VALUE/);
-    const badFlag = await sh(`${deno("main.ts")} --form x`, dir);
+    const badFlag = await sh(`${deno("main.ts")} --frm x`, dir);
     assert.equal(badFlag.code, 2);
-    assert.match(badFlag.stderr, /Unknown option '--form'/);
+    assert.match(badFlag.stderr, /^main\.ts: unknown option '--frm' \(did you mean '--from'\?\)\n/);
+    assert.match(badFlag.stderr, /\nTry 'deno run -A main\.ts --help'\.\n$/);
     const raw = await sh(`${deno("main.ts")} --from - --format raw`, dir);
     assert.equal(raw.code, 2);
-    assert.match(raw.stderr, /cannot fit --format raw input/);
+    assert.match(raw.stderr, /--format raw cannot be fitted: .* no numbers/);
+    assert.match(raw.stderr, /--format csv .* --format json/);
+    assert.doesNotMatch(raw.stderr, /choose the target with --target/);
+    assert.doesNotMatch(raw.stderr, /rows, .* commits/); // refused before anything started
+    await Deno.mkdir(`${dir}/some-folder`);
+    const folder = await sh(`${deno("main.ts")} --from some-folder/ --output -`, dir);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /^main\.ts: --from some-folder\/ is a directory: give a file/);
+    assert.doesNotMatch(folder.stderr, /os error 21|rows, .* commits/);
+    const negative = await sh(`${deno("main.ts")} --from - --window -5`, dir);
+    assert.equal(negative.code, 2);
+    assert.match(negative.stderr, /--window must be a whole number, not "-5"/);
     const noColumns = await sh(
       `printf 'a,b\\n1,2\\n*COMMIT*\\n' | ${deno("main.ts")} --from -`,
       dir,
