@@ -32,8 +32,8 @@ topic (or, with --stdout, printed one per line).
   --noise E              half-width of the uniform noise (default ${REFERENCE.noise})
   --header-delay-ms MS   wait after the header (default 5000)
   --interval-ms MS       wait before each row (default 1000); 0 sends in large batches
-  --rate ROWS_PER_S      send at this many rows a second (load generation; replaces
-                         --interval-ms)
+  --rate ROWS_PER_S      send at this many rows a second, to Kafka or --stdout (load
+                         generation; replaces --interval-ms)
   --stdout               write one message per line to standard output (needs no permission)
 
 ${KAFKA_HELP}
@@ -92,39 +92,59 @@ function options(args: string[]) {
   };
 }
 
-/** The messages of the run, in order: header, then each row and its commit. */
-function* messages(line: NoisyLineOptions): Generator<string> {
-  for (const [x, y] of noisyLine(line)) {
-    yield `${x},${y}`;
-    yield COMMIT;
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Options = ReturnType<typeof options>;
 
-/** Writes the run to standard output, one message per line; rows in chunks when not paced. */
-async function toStdout(opts: Options): Promise<void> {
-  const encoder = new TextEncoder();
-  const write = async (text: string) => {
-    let bytes = encoder.encode(text);
-    while (bytes.length > 0) bytes = bytes.subarray(await Deno.stdout.write(bytes));
-  };
-  await write("x,y\n");
+/** Rows per batch when nothing paces them. */
+const UNPACED_BATCH_ROWS = 5_000;
+
+/**
+ * The run's messages in batches, paced for whichever output takes them: the header alone, then,
+ * after --header-delay-ms, each row followed by its commit — one row a batch after each
+ * --interval-ms, or with --rate a hundredth of a second's rows a batch, each batch due at
+ * rows sent ÷ rate from the first, or, unpaced, {@linkcode UNPACED_BATCH_ROWS} rows a batch.
+ * The time the consumer takes between batches counts towards the pace.
+ */
+async function* pacedBatches(opts: Options): AsyncGenerator<string[]> {
+  yield ["x,y"];
   if (opts.headerDelayMs > 0) await sleep(opts.headerDelayMs);
-  let chunk: string[] = [];
-  let isRow = true;
-  for (const message of messages(opts.line)) {
-    if (isRow && opts.intervalMs > 0) await sleep(opts.intervalMs);
-    chunk.push(message, "\n");
-    isRow = !isRow;
-    if (opts.intervalMs > 0 ? isRow : chunk.length >= 16384) {
-      await write(chunk.join(""));
-      chunk = [];
+  const { rate, intervalMs } = opts;
+  const rowsPerBatch = rate !== undefined
+    ? Math.max(1, Math.round(rate / 100))
+    : intervalMs > 0
+    ? 1
+    : UNPACED_BATCH_ROWS;
+  const start = performance.now();
+  let sent = 0;
+  let batch: string[] = [];
+  const due = async () => {
+    if (rate !== undefined) {
+      const ahead = start + (sent / rate) * 1000 - performance.now();
+      if (ahead > 0) await sleep(ahead);
+    } else if (intervalMs > 0) {
+      await sleep(intervalMs);
+    }
+  };
+  for (const [x, y] of noisyLine(opts.line)) {
+    if (batch.length === 0) await due();
+    batch.push(`${x},${y}`, COMMIT);
+    if (batch.length === 2 * rowsPerBatch) {
+      yield batch;
+      sent += rowsPerBatch;
+      batch = [];
     }
   }
-  await write(chunk.join(""));
+  if (batch.length > 0) yield batch;
+}
+
+/** Writes the run to standard output, one message per line. */
+async function toStdout(opts: Options): Promise<void> {
+  const encoder = new TextEncoder();
+  for await (const batch of pacedBatches(opts)) {
+    let bytes = encoder.encode(batch.join("\n") + "\n");
+    while (bytes.length > 0) bytes = bytes.subarray(await Deno.stdout.write(bytes));
+  }
 }
 
 /**
@@ -150,44 +170,26 @@ async function netPermission(settings: KafkaSettings): Promise<boolean> {
   return true;
 }
 
-/** Sends the run to Kafka: paced by --interval-ms or --rate, else in batches of 5 000 rows. */
+/** Sends the run to Kafka, as {@linkcode pacedBatches} paces it; reports progress every 2 s. */
 async function toKafka(opts: Options, producer: KafkaProducer, topic: string): Promise<void> {
-  await producer.send(topic, ["x,y"]);
-  if (opts.headerDelayMs > 0) await sleep(opts.headerDelayMs);
   const start = performance.now();
-  let sent = 0;
   let reported = start;
-  let batch: string[] = [];
-  const flush = async () => {
+  let sent = 0;
+  let header = true;
+  for await (const batch of pacedBatches(opts)) {
     await producer.send(topic, batch);
+    if (header) {
+      header = false;
+      continue;
+    }
     sent += batch.length / 2;
-    batch = [];
     const now = performance.now();
     if (now - reported >= 2000) {
       reported = now;
       const rate = Math.round(sent / ((now - start) / 1000));
       console.error(`producer.ts: ${sent} of ${opts.line.count} rows sent (${rate} rows/s)`);
     }
-  };
-  const perRequest = opts.rate !== undefined ? Math.max(1, Math.round(opts.rate / 100)) : 5_000;
-  let isRow = true;
-  for (const message of messages(opts.line)) {
-    if (isRow && opts.rate === undefined && opts.intervalMs > 0) await sleep(opts.intervalMs);
-    batch.push(message);
-    isRow = !isRow;
-    if (!isRow) continue;
-    if (opts.rate === undefined && opts.intervalMs > 0) {
-      await flush();
-    } else if (batch.length >= 2 * perRequest) {
-      await flush();
-      if (opts.rate !== undefined) {
-        const due = start + (sent / opts.rate) * 1000;
-        const ahead = due - performance.now();
-        if (ahead > 0) await sleep(ahead);
-      }
-    }
   }
-  if (batch.length > 0) await flush();
 }
 
 /** Runs the CLI with `args`; resolves to the exit status. */

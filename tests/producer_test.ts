@@ -44,6 +44,19 @@ Deno.test("producer paces rows by --interval-ms", async () => {
   assert.ok(performance.now() - start >= 550, "3 rows at 150 ms after a 100 ms header delay");
 });
 
+Deno.test("producer --stdout paces by --rate, as over Kafka, not by --interval-ms", async () => {
+  // 300 rows at 1000 rows/s: batches of 10 rows, the last one due at 290 ms; paced by the default
+  // --interval-ms of 1000 instead, it would take 300 s.
+  const start = performance.now();
+  const ran = await sh(
+    `${deno("producer.ts", "")} --stdout --rate 1000 --count 300 --header-delay-ms 0`,
+  );
+  const ms = performance.now() - start;
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal(ran.stdout.split("\n").length, 1 + 2 * 300 + 1);
+  assert.ok(ms >= 290 && ms < 5_000, `300 rows at 1000 rows/s took ${ms} ms`);
+});
+
 Deno.test("producer refuses bad flags with a usage error", async () => {
   for (
     const [flags, message] of [
