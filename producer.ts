@@ -42,7 +42,7 @@ ${KAFKA_HELP}
 
 Permissions: Kafka needs --allow-net (the brokers), and --allow-read for ssl.ca.location or
 --settings, --allow-env=${PASSWORD_VARIABLE} for the password; 'deno task produce' grants
-exactly these. Without them, a terminal asks once for the broker address.
+exactly these. Without them, a terminal asks once for network access.
 `;
 
 const OPTIONS = {
@@ -148,26 +148,32 @@ async function toStdout(opts: Options): Promise<void> {
 }
 
 /**
- * Makes sure Deno may connect to the brokers: asks once on a terminal, or says which flag to
- * add. Returns false when permission is missing.
+ * Makes sure Deno may connect to the brokers. The brokers a client talks to are the ones the
+ * bootstrap brokers advertise, which may be other names for them (localhost:9092 advertising
+ * 127.0.0.1:9092): so, on a terminal, it asks once for network access rather than once per
+ * address; elsewhere it says which flag to add. Returns false when permission is missing.
  */
 async function netPermission(settings: KafkaSettings): Promise<boolean> {
-  for (const host of settings.brokers) {
-    const descriptor = { name: "net", host } as const;
-    if ((await Deno.permissions.query(descriptor)).state === "granted") continue;
-    if (
-      Deno.stdin.isTerminal() && (await Deno.permissions.request(descriptor)).state === "granted"
-    ) {
-      continue;
+  const granted = async () => {
+    for (const host of settings.brokers) {
+      if ((await Deno.permissions.query({ name: "net", host })).state !== "granted") return false;
     }
+    return true;
+  };
+  if (await granted()) return true;
+  if (Deno.stdin.isTerminal()) {
     console.error(
-      `producer.ts: Deno needs permission to connect to the broker ${host}: run\n` +
-        `  deno run --allow-net=${settings.brokers.join(",")} producer.ts …\n` +
-        "(add the addresses the brokers advertise if they differ), or: deno task produce …",
+      `producer.ts: to send to ${settings.brokers.join(",")} and the addresses those brokers ` +
+        "advertise (known only once connected), Deno asks for network access once:",
     );
-    return false;
+    if ((await Deno.permissions.request({ name: "net" })).state === "granted") return true;
   }
-  return true;
+  console.error(
+    `producer.ts: Deno needs permission to connect to the broker ${settings.brokers.join(",")}: ` +
+      `run\n  deno run --allow-net=${settings.brokers.join(",")} producer.ts …\n` +
+      "(add the addresses the brokers advertise if they differ), or: deno task produce …",
+  );
+  return false;
 }
 
 /** Sends the run to Kafka, as {@linkcode pacedBatches} paces it; reports progress every 2 s. */
