@@ -6,7 +6,7 @@
  */
 
 import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
-import { KafkaProducer } from "./io/kafka/client.ts";
+import { KafkaError, KafkaProducer } from "./io/kafka/client.ts";
 import { noisyLine, type NoisyLineOptions, REFERENCE } from "./lib/noisy_line.ts";
 import { COMMIT } from "./lib/protocol.ts";
 import { describeSettings, type KafkaSettings } from "./io/kafka/settings.ts";
@@ -39,6 +39,11 @@ topic (or, with --stdout, printed one per line).
 ${KAFKA_HELP}
 
   -h, --help             this help
+
+A broker that becomes unreachable during the run is waited for (up to 5 minutes, retrying with
+backoff; one line when the connection is lost, one when it is back): the producer is idempotent,
+so every row is written once, in order. Authentication, authorisation and settings errors end
+the run (exit 1; 2 for settings).
 
 Permissions: Kafka needs --allow-net (the brokers), and --allow-read for ssl.ca.location or
 --settings, --allow-env=${PASSWORD_VARIABLE} for the password; 'deno task produce' grants
@@ -176,14 +181,66 @@ async function netPermission(settings: KafkaSettings): Promise<boolean> {
   return false;
 }
 
+/** How long the broker may stay unreachable before the producer gives up, in ms. */
+const OUTAGE_LIMIT_MS = 300_000;
+
+/**
+ * Sends `batch`, riding out an outage: a transient failure is retried with backoff (0.25 s
+ * doubling to 5 s) with the same producer — whose idempotence makes a batch that got through
+ * before its answer was lost count once — for up to {@linkcode OUTAGE_LIMIT_MS}. Says on standard
+ * error when the connection is lost and when it is back. Anything else is thrown.
+ */
+async function sendRidingOutages(
+  producer: KafkaProducer,
+  topic: string,
+  batch: readonly string[],
+  rows: number,
+  where: string,
+): Promise<void> {
+  let lostAt: number | undefined;
+  for (let wait = 250;; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await producer.send(topic, batch);
+    } catch (e) {
+      if (!(e instanceof KafkaError) || !e.transient) throw e;
+      const now = performance.now();
+      if (lostAt === undefined) {
+        lostAt = now;
+        console.error(
+          `producer.ts: lost the connection to Kafka at ${where} after ${rows} rows; ` +
+            "retrying until it is back",
+        );
+      } else if (now - lostAt > OUTAGE_LIMIT_MS) {
+        throw new KafkaError(
+          `${e.message} (gave up after ${Math.round((now - lostAt) / 1000)} s of retrying; ` +
+            `the rows after the first ${rows} were not sent)`,
+          { cause: e },
+        );
+      }
+      await sleep(wait);
+      continue;
+    }
+    if (lostAt !== undefined) {
+      const seconds = ((performance.now() - lostAt) / 1000).toFixed(1);
+      console.error(`producer.ts: the connection is back after ${seconds} s; sending on`);
+    }
+    return;
+  }
+}
+
 /** Sends the run to Kafka, as {@linkcode pacedBatches} paces it; reports progress every 2 s. */
-async function toKafka(opts: Options, producer: KafkaProducer, topic: string): Promise<void> {
+async function toKafka(
+  opts: Options,
+  producer: KafkaProducer,
+  topic: string,
+  where: string,
+): Promise<void> {
   const start = performance.now();
   let reported = start;
   let sent = 0;
   let header = true;
   for await (const batch of pacedBatches(opts)) {
-    await producer.send(topic, batch);
+    await sendRidingOutages(producer, topic, batch, sent, where);
     if (header) {
       header = false;
       continue;
@@ -229,7 +286,7 @@ async function main(args: string[]): Promise<number> {
       `producer.ts: sending ${opts.line.count} rows to topic "${opts.kafka.topic}" at ` +
         describeSettings(settings),
     );
-    await toKafka(opts, producer, opts.kafka.topic);
+    await toKafka(opts, producer, opts.kafka.topic, settings.brokers.join(","));
     console.error(`producer.ts: sent ${opts.line.count} rows`);
     return 0;
   } catch (e) {
