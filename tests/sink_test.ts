@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Sink } from "../io/sink.ts";
+import { isSinkClosed, Sink, SinkClosedError } from "../io/sink.ts";
 import { inDir } from "./cli.ts";
 
 Deno.test("size counts UTF-8 bytes, as the file on disk, also after a resume", async () => {
@@ -24,4 +24,39 @@ Deno.test("size counts UTF-8 bytes, as the file on disk, also after a resume", a
     await resumed.close();
     assert.equal(await Deno.readTextFile(path), "x,y\né\n日本\n");
   });
+});
+
+Deno.test("a pipe whose reader went away: SinkClosedError once, then the sink is closed", async () => {
+  await inDir(async (dir) => {
+    const fifo = `${dir}/fifo`;
+    assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+    // Opening a FIFO waits for the other end: open both ends together.
+    const [reader, sink] = await Promise.all([Deno.open(fifo, { read: true }), Sink.open(fifo)]);
+    reader.close();
+    sink.append("a,b,time,diff\n");
+    await assert.rejects(sink.flush(), (e: unknown) => {
+      assert.ok(e instanceof SinkClosedError);
+      assert.equal(e.target, fifo);
+      assert.ok(e.cause instanceof Deno.errors.BrokenPipe);
+      assert.ok(isSinkClosed(e));
+      assert.ok(isSinkClosed(new Error(e.message)), "recognised after a worker boundary");
+      return true;
+    });
+    assert.equal(sink.closed, true);
+    sink.append("more\n");
+    await sink.flush(); // nothing to write to: dropped quietly
+    await sink.close();
+  });
+});
+
+Deno.test("other write failures are not mistaken for a closed pipe", async () => {
+  const sink = await Sink.open("/dev/full");
+  sink.append("x\n");
+  await assert.rejects(sink.flush(), (e: unknown) => {
+    assert.ok(!isSinkClosed(e));
+    assert.match((e as Error).message, /No space left on device/);
+    return true;
+  });
+  assert.equal(sink.closed, false);
+  await sink.close().catch(() => {});
 });
