@@ -15,6 +15,7 @@ import type { WindowSpec } from "./lib/window.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
 import { readLines } from "./io/line_source.ts";
 import { PipelineStage } from "./io/pipeline_stage.ts";
+import { isSinkClosed } from "./io/sink.ts";
 
 const HELP = `Usage: deno run -A main.ts [options]
 
@@ -393,6 +394,8 @@ async function run(opts: Options, stage: PipelineStage): Promise<number> {
       `main.ts: ${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`,
     );
   }
+  // The reader of an output pipe went away (--output - | head): stop quietly, as Unix tools do.
+  if (failure !== undefined && isSinkClosed(failure)) return 0;
   if (failure !== undefined) {
     console.error(`main.ts: ${failure.message}`);
     return 1;

@@ -144,3 +144,22 @@ Deno.test("long runs report progress on standard error", async () => {
     assert.equal(quiet.stderr, "main.ts: 1 rows, 1 commits, 0 errors\n");
   });
 });
+
+Deno.test("a closed standard output (| head -3) ends the run quietly, with status 0", async () => {
+  await inDir(async (dir) => {
+    const made = await sh(
+      `${deno("producer.ts", "")} --stdout --count 100000 --interval-ms 0 --header-delay-ms 0 ` +
+        "> in.txt",
+      dir,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    // sh has no pipefail: main's own status is written to stderr.
+    const ran = await sh(
+      `{ ${deno("main.ts")} --from in.txt --output -; echo "main.ts exit $?" >&2; } | head -3`,
+      dir,
+    );
+    assert.equal(ran.stdout, "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n");
+    assert.match(ran.stderr, /main\.ts exit 0\n$/);
+    assert.doesNotMatch(ran.stderr, /Broken pipe|os error 32|closed by its reader/);
+  });
+});
