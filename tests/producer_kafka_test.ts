@@ -135,7 +135,9 @@ Deno.test({
           assert.equal(read.stdout, expected.stdout);
         } finally {
           restarted.kill("SIGTERM");
+          const killed = setTimeout(() => restarted.kill("SIGKILL"), 30_000);
           await restarted.status;
+          clearTimeout(killed);
         }
       },
     });
