@@ -228,7 +228,10 @@ async function sendRidingOutages(
   }
 }
 
-/** Sends the run to Kafka, as {@linkcode pacedBatches} paces it; reports progress every 2 s. */
+/**
+ * Sends the run to Kafka, as {@linkcode pacedBatches} paces it, riding out outages once the
+ * header is through; reports progress every 2 s.
+ */
 async function toKafka(
   opts: Options,
   producer: KafkaProducer,
@@ -240,11 +243,13 @@ async function toKafka(
   let sent = 0;
   let header = true;
   for await (const batch of pacedBatches(opts)) {
-    await sendRidingOutages(producer, topic, batch, sent, where);
     if (header) {
+      // Not retried, as the connection is not: a failure here is a wrong address or setting.
+      await producer.send(topic, batch);
       header = false;
       continue;
     }
+    await sendRidingOutages(producer, topic, batch, sent, where);
     sent += batch.length / 2;
     const now = performance.now();
     if (now - reported >= 2000) {
