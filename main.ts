@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
 import type { Note } from "./lib/pipeline.ts";
 import { type Format, FORMATS } from "./lib/protocol.ts";
@@ -18,7 +18,7 @@ import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./i
 import { describeSettings } from "./io/kafka/settings.ts";
 import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
 import { RemoteRunner } from "./io/runner_worker.ts";
-import { SinkLockedError } from "./io/sink.ts";
+import { isSinkClosed, SinkLockedError } from "./io/sink.ts";
 import type { Source } from "./io/source.ts";
 import { LiveView } from "./io/live_view.ts";
 import type { StatusMode } from "./io/status_line.ts";
@@ -46,7 +46,7 @@ topic (or a file), and writes every change of the fit. Runs until stopped (Ctrl-
 
 Source:
   --from FILE          read one message per line of FILE ('-' = standard input) instead of Kafka
-  --format FORMAT      csv (default), json or raw
+  --format FORMAT      csv (default) or json
   --columns A,B,…      the columns, given up front (csv: no header message is needed; one that
                        names exactly these columns is taken as the header all the same)
   --max-commits N      exit once the commit counter reaches N
@@ -144,8 +144,6 @@ const OPTIONS = {
 /** The default topic, as the reference. */
 const DEFAULT_TOPIC = "linear-regression";
 
-class UsageError extends Error {}
-
 function wholeNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
@@ -172,16 +170,52 @@ function topicOf(given: readonly string[] | undefined): string {
   return name;
 }
 
-function options(args: string[]) {
-  let values;
+/** The formats that carry numbers to fit: every format but raw. */
+const FITTABLE: readonly Format[] = FORMATS.filter((f) => f !== "raw");
+
+/** Refuses a --format with nothing to fit. */
+function checkFormat(format: string): Format {
+  if (format === "raw") {
+    throw new UsageError(
+      "--format raw cannot be fitted: a raw message is plain text (the one column data), " +
+        "with no numbers in it. Send the rows as csv — a header such as x,y, then rows such " +
+        'as 1,2.5 — with --format csv (the default), or as JSON objects such as {"x":1,"y":2.5} ' +
+        "with --format json",
+    );
+  }
+  if (!FITTABLE.includes(format as Format)) {
+    throw new UsageError(`--format must be ${FITTABLE.join(" or ")}, not "${format}"`);
+  }
+  return format as Format;
+}
+
+/** Refuses a --from that is not `-` or a file this process can read, naming the path. */
+function checkFrom(path: string | undefined): void {
+  if (path === undefined || path === "-") return;
+  let info: Deno.FileInfo;
   try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
+    info = Deno.statSync(path);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`cannot read --from ${path}: ${(e as Error).message}`);
   }
-  if (!FORMATS.includes(values.format as Format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${values.format}"`);
+  if (info.isDirectory) {
+    throw new UsageError(
+      `--from ${path} is a directory: give a file of messages, one per line, or - for ` +
+        "standard input",
+    );
   }
+  if (!info.isFile) return; // a pipe or a device: opening it could wait for a writer
+  try {
+    Deno.openSync(path, { read: true }).close();
+  } catch (e) {
+    throw new UsageError(`cannot read --from ${path}: ${(e as Error).message}`);
+  }
+}
+
+function options(args: string[]) {
+  const values = parseOptions(args, OPTIONS);
+  const format = checkFormat(values.format);
+  checkFrom(values.from);
   const model: ModelOptions = {
     target: values.target,
     features: values.features?.split(","),
@@ -205,7 +239,8 @@ function options(args: string[]) {
     ? { ms }
     : undefined;
   const outputs = { input: values["input-log"], output: values.output, errors: values.errors };
-  const files = Object.entries(outputs).filter(([, path]) => path !== "-");
+  // Devices and pipes (/dev/null) may take several outputs; a file takes one.
+  const files = Object.entries(outputs).filter(([, path]) => path !== "-" && !isDevice(path));
   for (const [i, [name, path]] of files.entries()) {
     const same = files.slice(i + 1).find(([, other]) => other === path);
     if (same !== undefined) {
@@ -217,8 +252,8 @@ function options(args: string[]) {
   }
   const maxPending = wholeNumber("max-pending", values["max-pending"]) ?? 0;
   if (maxPending < 1) throw new UsageError("--max-pending must be at least 1");
-  const format = outputFormat(values["output-format"], values.output);
-  if (typeof format !== "string") throw new UsageError(format.problem);
+  const changes = outputFormat(values["output-format"], values.output);
+  if (typeof changes !== "string") throw new UsageError(changes.problem);
   let serve: ListenAddress | undefined;
   if (values.serve !== undefined) {
     const address = parseListenAddress(values.serve);
@@ -228,10 +263,10 @@ function options(args: string[]) {
   if (values.plot === "") throw new UsageError("--plot needs a file name, e.g. --plot fit.svg");
   return {
     ...values,
-    outputFormat: format,
+    outputFormat: changes,
     serve,
     topic: topicOf(values.topic),
-    format: values.format as Format,
+    format,
     columns: values.columns?.split(","),
     model,
     window,
@@ -242,6 +277,14 @@ function options(args: string[]) {
     progressMs: wholeNumber("progress-ms", values["progress-ms"]) ?? 0,
     autocommitMs: wholeNumber("autocommit-ms", values["autocommit-ms"]) ?? 0,
   };
+}
+
+function isDevice(path: string): boolean {
+  try {
+    return !Deno.statSync(path).isFile;
+  } catch {
+    return false; // not there yet: a file to be
+  }
 }
 
 function flagOf(output: string): string {
@@ -257,8 +300,7 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`${NAME}: ${e.message}\nTry '${COMMAND} --help'.`);
-    return 2;
+    return reportUsageError(NAME, `${COMMAND} --help`, e);
   }
   if (opts.help) {
     console.log(HELP);
@@ -267,14 +309,6 @@ async function main(args: string[]): Promise<number> {
   if (opts.version) {
     console.log(`${NAME} ${VERSION}`);
     return 0;
-  }
-  if (opts.from !== undefined && opts.from !== "-") {
-    try {
-      await Deno.stat(opts.from);
-    } catch (e) {
-      console.error(`${NAME}: cannot read --from ${opts.from}: ${(e as Error).message}`);
-      return 2;
-    }
   }
   const runnerOptions: RunnerOptions = {
     pipeline: {
@@ -471,6 +505,8 @@ async function stream(
   }
   await source.close();
   const { errors, pending } = counts;
+  // A closed standard output (| head -3) ends the run quietly, as Unix tools do.
+  if (failure !== undefined && isSinkClosed(failure)) failure = undefined;
   if (failure !== undefined) say(failure.message);
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
   live.update({ counts });

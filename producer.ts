@@ -5,8 +5,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { KafkaProducer } from "./io/kafka/client.ts";
+import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
+import { KafkaError, KafkaProducer } from "./io/kafka/client.ts";
 import { noisyLine, type NoisyLineOptions, REFERENCE } from "./lib/noisy_line.ts";
 import { COMMIT } from "./lib/protocol.ts";
 import { describeSettings, type KafkaSettings } from "./io/kafka/settings.ts";
@@ -43,19 +43,23 @@ topic (or, with --stdout, printed one per line).
   --noise E              half-width of the uniform noise (default ${REFERENCE.noise})
   --header-delay-ms MS   wait after the header (default 5000)
   --interval-ms MS       wait before each row (default 1000); 0 sends in large batches
-  --rate ROWS_PER_S      send at this many rows a second (load generation; replaces
-                         --interval-ms)
+  --rate ROWS_PER_S      send at this many rows a second, to Kafka or --stdout (load
+                         generation; replaces --interval-ms)
   --stdout               write one message per line to standard output (needs no permission)
-  A negative number needs the = form: --slope=-2.
 
 ${KAFKA_HELP}
 
   -h, --help             this help
   --version              the version
 
+A broker that becomes unreachable during the run is waited for (up to 5 minutes, retrying with
+backoff; one line when the connection is lost, one when it is back): the producer is idempotent,
+so every row is written once, in order. Authentication, authorisation and settings errors end
+the run (exit 1; 2 for settings).
+
 Permissions: Kafka needs --allow-net (the brokers), and --allow-read for ssl.ca.location or
 --settings, --allow-env=${PASSWORD_VARIABLE} for the password; 'deno task produce' grants
-exactly these. Without them, a terminal asks once for the broker address.
+exactly these. Without them, a terminal asks once for network access.
 `;
 
 const OPTIONS = {
@@ -73,8 +77,6 @@ const OPTIONS = {
   version: { type: "boolean", default: false },
 } as const;
 
-class UsageError extends Error {}
-
 function number(name: string, text: string, check: (n: number) => boolean, what: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || !check(value)) {
@@ -86,12 +88,7 @@ function number(name: string, text: string, check: (n: number) => boolean, what:
 const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
 
 function options(args: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = parseOptions(args, OPTIONS);
   const any = () => true;
   const line: NoisyLineOptions = {
     count: number("count", values.count, whole, "a whole number"),
@@ -114,102 +111,167 @@ function options(args: string[]) {
   };
 }
 
-/** The messages of the run, in order: header, then each row and its commit. */
-function* messages(line: NoisyLineOptions): Generator<string> {
-  for (const [x, y] of noisyLine(line)) {
-    yield `${x},${y}`;
-    yield COMMIT;
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Options = ReturnType<typeof options>;
 
-/** Writes the run to standard output, one message per line; rows in chunks when not paced. */
-async function toStdout(opts: Options): Promise<void> {
-  const encoder = new TextEncoder();
-  const write = async (text: string) => {
-    let bytes = encoder.encode(text);
-    while (bytes.length > 0) bytes = bytes.subarray(await Deno.stdout.write(bytes));
-  };
-  await write("x,y\n");
+/** Rows per batch when nothing paces them. */
+const UNPACED_BATCH_ROWS = 5_000;
+
+/**
+ * The run's messages in batches, paced for whichever output takes them: the header alone, then,
+ * after --header-delay-ms, each row followed by its commit — one row a batch after each
+ * --interval-ms, or with --rate a hundredth of a second's rows a batch, each batch due at
+ * rows sent ÷ rate from the first, or, unpaced, {@linkcode UNPACED_BATCH_ROWS} rows a batch.
+ * The time the consumer takes between batches counts towards the pace.
+ */
+async function* pacedBatches(opts: Options): AsyncGenerator<string[]> {
+  yield ["x,y"];
   if (opts.headerDelayMs > 0) await sleep(opts.headerDelayMs);
-  let chunk: string[] = [];
-  let isRow = true;
-  for (const message of messages(opts.line)) {
-    if (isRow && opts.intervalMs > 0) await sleep(opts.intervalMs);
-    chunk.push(message, "\n");
-    isRow = !isRow;
-    if (opts.intervalMs > 0 ? isRow : chunk.length >= 16384) {
-      await write(chunk.join(""));
-      chunk = [];
+  const { rate, intervalMs } = opts;
+  const rowsPerBatch = rate !== undefined
+    ? Math.max(1, Math.round(rate / 100))
+    : intervalMs > 0
+    ? 1
+    : UNPACED_BATCH_ROWS;
+  const start = performance.now();
+  let sent = 0;
+  let batch: string[] = [];
+  const due = async () => {
+    if (rate !== undefined) {
+      const ahead = start + (sent / rate) * 1000 - performance.now();
+      if (ahead > 0) await sleep(ahead);
+    } else if (intervalMs > 0) {
+      await sleep(intervalMs);
+    }
+  };
+  for (const [x, y] of noisyLine(opts.line)) {
+    if (batch.length === 0) await due();
+    batch.push(`${x},${y}`, COMMIT);
+    if (batch.length === 2 * rowsPerBatch) {
+      yield batch;
+      sent += rowsPerBatch;
+      batch = [];
     }
   }
-  await write(chunk.join(""));
+  if (batch.length > 0) yield batch;
+}
+
+/** Writes the run to standard output, one message per line. */
+async function toStdout(opts: Options): Promise<void> {
+  const encoder = new TextEncoder();
+  for await (const batch of pacedBatches(opts)) {
+    let bytes = encoder.encode(batch.join("\n") + "\n");
+    while (bytes.length > 0) bytes = bytes.subarray(await Deno.stdout.write(bytes));
+  }
 }
 
 /**
- * Makes sure Deno may connect to the brokers: asks once on a terminal, or says which flag to
- * add. Returns false when permission is missing.
+ * Makes sure Deno may connect to the brokers. The brokers a client talks to are the ones the
+ * bootstrap brokers advertise, which may be other names for them (localhost:9092 advertising
+ * 127.0.0.1:9092): so, on a terminal, it asks once for network access rather than once per
+ * address; elsewhere it says which flag to add. Returns false when permission is missing.
  */
 async function netPermission(settings: KafkaSettings): Promise<boolean> {
-  for (const host of settings.brokers) {
-    const descriptor = { name: "net", host } as const;
-    if ((await Deno.permissions.query(descriptor)).state === "granted") continue;
-    if (
-      Deno.stdin.isTerminal() && (await Deno.permissions.request(descriptor)).state === "granted"
-    ) {
-      continue;
+  const granted = async () => {
+    for (const host of settings.brokers) {
+      if ((await Deno.permissions.query({ name: "net", host })).state !== "granted") return false;
     }
+    return true;
+  };
+  if (await granted()) return true;
+  if (Deno.stdin.isTerminal()) {
     console.error(
-      `${NAME}: Deno needs permission to connect to the broker ${host}: run\n` +
-        `  deno run --allow-net=${settings.brokers.join(",")} producer.ts …\n` +
-        "(add the addresses the brokers advertise if they differ), or: deno task produce …",
+      `${NAME}: to send to ${settings.brokers.join(",")} and the addresses those brokers ` +
+        "advertise (known only once connected), Deno asks for network access once:",
     );
-    return false;
+    if ((await Deno.permissions.request({ name: "net" })).state === "granted") return true;
   }
-  return true;
+  console.error(
+    `${NAME}: Deno needs permission to connect to the broker ${settings.brokers.join(",")}: ` +
+      `run\n  deno run --allow-net=${settings.brokers.join(",")} producer.ts …\n` +
+      "(add the addresses the brokers advertise if they differ), or: deno task produce …",
+  );
+  return false;
 }
 
-/** Sends the run to Kafka: paced by --interval-ms or --rate, else in batches of 5 000 rows. */
-async function toKafka(opts: Options, producer: KafkaProducer, topic: string): Promise<void> {
-  await producer.send(topic, ["x,y"]);
-  if (opts.headerDelayMs > 0) await sleep(opts.headerDelayMs);
+/** How long the broker may stay unreachable before the producer gives up, in ms. */
+const OUTAGE_LIMIT_MS = 300_000;
+
+/**
+ * Sends `batch`, riding out an outage: a transient failure is retried with backoff (0.25 s
+ * doubling to 5 s) with the same producer — whose idempotence makes a batch that got through
+ * before its answer was lost count once — for up to {@linkcode OUTAGE_LIMIT_MS}. Says on standard
+ * error when the connection is lost and when it is back. Anything else is thrown.
+ */
+async function sendRidingOutages(
+  producer: KafkaProducer,
+  topic: string,
+  batch: readonly string[],
+  rows: number,
+  where: string,
+): Promise<void> {
+  let lostAt: number | undefined;
+  for (let wait = 250;; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await producer.send(topic, batch);
+    } catch (e) {
+      if (!(e instanceof KafkaError) || !e.transient) throw e;
+      const now = performance.now();
+      if (lostAt === undefined) {
+        lostAt = now;
+        console.error(
+          `${NAME}: lost the connection to Kafka at ${where} after ${rows} rows; ` +
+            "retrying until it is back",
+        );
+      } else if (now - lostAt > OUTAGE_LIMIT_MS) {
+        throw new KafkaError(
+          `${e.message} (gave up after ${Math.round((now - lostAt) / 1000)} s of retrying; ` +
+            `the rows after the first ${rows} were not sent)`,
+          { cause: e },
+        );
+      }
+      await sleep(wait);
+      continue;
+    }
+    if (lostAt !== undefined) {
+      const seconds = ((performance.now() - lostAt) / 1000).toFixed(1);
+      console.error(`${NAME}: the connection is back after ${seconds} s; sending on`);
+    }
+    return;
+  }
+}
+
+/**
+ * Sends the run to Kafka, as {@linkcode pacedBatches} paces it, riding out outages once the
+ * header is through; reports progress every 2 s.
+ */
+async function toKafka(
+  opts: Options,
+  producer: KafkaProducer,
+  topic: string,
+  where: string,
+): Promise<void> {
   const start = performance.now();
-  let sent = 0;
   let reported = start;
-  let batch: string[] = [];
-  const flush = async () => {
-    await producer.send(topic, batch);
+  let sent = 0;
+  let header = true;
+  for await (const batch of pacedBatches(opts)) {
+    if (header) {
+      // Not retried, as the connection is not: a failure here is a wrong address or setting.
+      await producer.send(topic, batch);
+      header = false;
+      continue;
+    }
+    await sendRidingOutages(producer, topic, batch, sent, where);
     sent += batch.length / 2;
-    batch = [];
     const now = performance.now();
     if (now - reported >= 2000) {
       reported = now;
       const rate = Math.round(sent / ((now - start) / 1000));
       console.error(`${NAME}: ${sent} of ${opts.line.count} rows sent (${rate} rows/s)`);
     }
-  };
-  const perRequest = opts.rate !== undefined ? Math.max(1, Math.round(opts.rate / 100)) : 5_000;
-  let isRow = true;
-  for (const message of messages(opts.line)) {
-    if (isRow && opts.rate === undefined && opts.intervalMs > 0) await sleep(opts.intervalMs);
-    batch.push(message);
-    isRow = !isRow;
-    if (!isRow) continue;
-    if (opts.rate === undefined && opts.intervalMs > 0) {
-      await flush();
-    } else if (batch.length >= 2 * perRequest) {
-      await flush();
-      if (opts.rate !== undefined) {
-        const due = start + (sent / opts.rate) * 1000;
-        const ahead = due - performance.now();
-        if (ahead > 0) await sleep(ahead);
-      }
-    }
   }
-  if (batch.length > 0) await flush();
 }
 
 /** Runs the CLI with `args`; resolves to the exit status. */
@@ -219,8 +281,7 @@ async function main(args: string[]): Promise<number> {
     opts = options(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`${NAME}: ${e.message}\nTry '${COMMAND} --help'.`);
-    return 2;
+    return reportUsageError(NAME, `${COMMAND} --help`, e);
   }
   if (opts.help) {
     console.log(HELP);
@@ -248,11 +309,11 @@ async function main(args: string[]): Promise<number> {
       `${NAME}: sending ${opts.line.count} rows to topic "${opts.kafka.topic}" at ` +
         describeSettings(settings),
     );
-    await toKafka(opts, producer, opts.kafka.topic);
+    await toKafka(opts, producer, opts.kafka.topic, settings.brokers.join(","));
     console.error(`${NAME}: sent ${opts.line.count} rows`);
     return 0;
   } catch (e) {
-    return reportKafkaFailure(NAME, e);
+    return reportKafkaFailure("producer.ts", e);
   } finally {
     await producer?.close();
   }

@@ -22,6 +22,50 @@ export class SinkLockedError extends Error {
   }
 }
 
+const CLOSED = "was closed by its reader (broken pipe): nothing more can be written to it";
+
+/**
+ * The reader of a sink's pipe went away (`main.ts --output - | head -3`): the sink can take no
+ * more. Not a failure of the run: a Unix tool stops quietly, with status 0, when this happens.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSinkClosed, SinkClosedError } from "./sink.ts";
+ * const error = new SinkClosedError("-");
+ * assert.match(error.message, /^standard output was closed by its reader/);
+ * assert.ok(isSinkClosed(error));
+ * assert.ok(isSinkClosed(new Error(error.message))); // as it arrives from a worker
+ * ```
+ */
+export class SinkClosedError extends Error {
+  /** The sink's target. */
+  readonly target: SinkTarget;
+
+  /** Makes the error for `target`; `cause` keeps the write's own error. */
+  constructor(target: SinkTarget, options?: { cause?: unknown }) {
+    super(`${target === "-" ? "standard output" : target} ${CLOSED}`, options);
+    this.name = "SinkClosedError";
+    this.target = target;
+  }
+}
+
+/**
+ * Whether `error` is a {@linkcode SinkClosedError}, also when it crossed a worker boundary (its
+ * name is kept there).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSinkClosed } from "./sink.ts";
+ * assert.equal(isSinkClosed(new Error("No space left on device (os error 28)")), false);
+ * ```
+ */
+export function isSinkClosed(error: unknown): boolean {
+  return error instanceof SinkClosedError ||
+    (error instanceof Error && error.name === "SinkClosedError");
+}
+
 /**
  * Buffered writes to a file or standard output.
  *
@@ -40,14 +84,21 @@ export class SinkLockedError extends Error {
  * ```
  */
 export class Sink {
+  readonly #target: SinkTarget;
   readonly #writer: Deno.FsFile | typeof Deno.stdout;
   readonly #encoder = new TextEncoder();
   readonly #seekable: boolean;
   #chunks: string[] = [];
+  #closed = false;
   /** How many bytes the file holds once the buffer is flushed (undefined for a stream). */
   #size: number | undefined;
 
-  private constructor(writer: Deno.FsFile | typeof Deno.stdout, size: number | undefined) {
+  private constructor(
+    target: SinkTarget,
+    writer: Deno.FsFile | typeof Deno.stdout,
+    size: number | undefined,
+  ) {
+    this.#target = target;
     this.#writer = writer;
     this.#size = size;
     this.#seekable = size !== undefined;
@@ -61,17 +112,17 @@ export class Sink {
    * @throws {SinkLockedError} when another run holds the file's lock.
    */
   static async open(target: SinkTarget): Promise<Sink> {
-    if (target === "-") return new Sink(Deno.stdout, undefined);
+    if (target === "-") return new Sink(target, Deno.stdout, undefined);
     const info = await Deno.stat(target).catch(() => undefined);
     if (info !== undefined && !info.isFile) {
-      return new Sink(await Deno.open(target, { write: true }), undefined);
+      return new Sink(target, await Deno.open(target, { write: true }), undefined);
     }
     const file = await Deno.open(target, { write: true, create: true });
     if (!(await file.tryLock(true))) {
       file.close();
       throw new SinkLockedError(target);
     }
-    return new Sink(file, (await file.stat()).size);
+    return new Sink(target, file, (await file.stat()).size);
   }
 
   /** Whether the sink is a file, which can be cut back and whose size is known. */
@@ -99,18 +150,37 @@ export class Sink {
     this.#size = kept;
   }
 
-  /** Appends text to the buffer. */
-  append(text: string): void {
-    if (text !== "") this.#chunks.push(text);
+  /**
+   * Whether the reader of the sink's pipe went away: see {@linkcode SinkClosedError}. Text
+   * appended since is dropped.
+   */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  /** Writes what the buffer holds. */
+  /** Appends text to the buffer. */
+  append(text: string): void {
+    if (text !== "" && !this.#closed) this.#chunks.push(text);
+  }
+
+  /**
+   * Writes what the buffer holds.
+   *
+   * @throws {SinkClosedError} when the reader of the pipe went away (once; the sink is then
+   * {@linkcode Sink.closed} and later flushes do nothing).
+   */
   async flush(): Promise<void> {
-    if (this.#chunks.length === 0) return;
+    if (this.#chunks.length === 0 || this.#closed) return;
     let bytes = this.#encoder.encode(this.#chunks.join(""));
     this.#chunks = [];
     if (this.#size !== undefined) this.#size += bytes.length;
-    while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      this.#closed = true;
+      throw new SinkClosedError(this.#target, { cause: e });
+    }
   }
 
   /** Flushes, and closes the file (standard output stays open). */

@@ -77,8 +77,12 @@ async function consume(kafka: Kafka, topic: string, count: number): Promise<stri
 /** The librdkafka version kcat is built with, or undefined when kcat is not installed. */
 async function kcatLibrdkafka(): Promise<string | undefined> {
   try {
-    const out = await new Deno.Command("kcat", { args: ["-V"], stdout: "piped", stderr: "piped" })
-      .output();
+    const out = await new Deno.Command("kcat", {
+      args: ["-V"],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     return /librdkafka (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? "0.0.0";
   } catch (err) {

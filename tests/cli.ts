@@ -7,18 +7,22 @@ import { parse } from "csv-parse/sync";
 export const ROOT = new URL("..", import.meta.url).pathname;
 
 /**
- * The reference run's folder: `shared/reference/` beside the repository, or beside the folder that
- * holds it (a clone one level deeper, as a helper's).
+ * The reference run's folder: `shared/reference/` beside the repository, or beside a folder
+ * above it (a clone in a subfolder of the workspace).
  */
-export const REFERENCE_DIR = ["../../shared/reference/", "../../../shared/reference/"]
-  .map((relative) => new URL(relative, import.meta.url).pathname)
-  .find((dir) => {
+export const REFERENCE_DIR = referenceDir();
+
+function referenceDir(): string {
+  const candidates = ["../../shared/reference/", "../../../shared/reference/"]
+    .map((relative) => new URL(relative, import.meta.url).pathname);
+  return candidates.find((dir) => {
     try {
       return Deno.statSync(dir).isDirectory;
     } catch {
       return false;
     }
-  }) ?? new URL("../../shared/reference/", import.meta.url).pathname;
+  }) ?? candidates[0];
+}
 
 /** What a finished command printed. */
 export interface Ran {
@@ -27,20 +31,61 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs `sh -c script` in `cwd` and collects its output. */
-export async function sh(script: string, cwd: string = ROOT): Promise<Ran> {
-  const output = await new Deno.Command("sh", {
-    args: ["-c", script],
+/** How long {@linkcode sh} lets a command run unless told otherwise, in ms. */
+export const SH_TIMEOUT_MS = 120_000;
+
+/** Options of {@linkcode sh}. */
+export interface ShOptions {
+  /** Kill the command and fail after this many ms (default {@linkcode SH_TIMEOUT_MS}). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs `sh -c script` in `cwd` and collects its output. The command runs in a session of its
+ * own: after `timeoutMs` every process of it (a pipeline's too) is killed, and `sh` rejects with
+ * the command and its standard error so far, so that no test waits forever on a child.
+ */
+export async function sh(
+  script: string,
+  cwd: string = ROOT,
+  options: ShOptions = {},
+): Promise<Ran> {
+  const timeoutMs = options.timeoutMs ?? SH_TIMEOUT_MS;
+  const child = new Deno.Command("setsid", {
+    args: ["sh", "-c", script],
     cwd,
     stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
+  }).spawn();
+  const collect = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) into.push(chunk);
   };
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const read = Promise.all([collect(child.stdout, stdout), collect(child.stderr, stderr)]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const status = await Promise.race([child.status, timedOut]);
+  clearTimeout(timer);
+  if (status === "timeout") {
+    try {
+      Deno.kill(-child.pid, "SIGKILL"); // the whole session: sh and everything it started
+    } catch {
+      // gone already
+    }
+    await child.status;
+    await read.catch(() => {});
+    throw new Error(
+      `timed out after ${timeoutMs} ms (killed): ${script}\n` +
+        `--- its standard error so far ---\n${stderr.join("") || "(empty)"}`,
+    );
+  }
+  await read;
+  return { code: status.code, stdout: stdout.join(""), stderr: stderr.join("") };
 }
 
 /** The shell words that run a script of the project with Deno. */

@@ -24,7 +24,7 @@ Deno.test("deno task install: commands that name themselves in their messages", 
     assert.equal(bad.code, 2);
     assert.equal(
       bad.stderr,
-      "kafka-regression: Unknown option '--bogus'\nTry 'kafka-regression --help'.\n",
+      "kafka-regression: unknown option '--bogus'\nTry 'kafka-regression --help'.\n",
     );
     const ran = await sh(
       `PATH="${denoDir}:$PATH" "${dir}/bin/kafka-regression-producer" --stdout --interval-ms 0 ` +

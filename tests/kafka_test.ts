@@ -152,6 +152,7 @@ Deno.test({
           cwd: dir,
           stdout: "null",
           stderr: "piped",
+          signal: AbortSignal.timeout(120_000), // killed, and the exit code check fails
         }).spawn();
         const deadline = Date.now() + 30_000;
         while (Date.now() < deadline) {

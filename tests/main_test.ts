@@ -79,12 +79,24 @@ Deno.test("usage errors, refusals and --help", async () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--from FILE/);
     assert.match(help.stdout, /-X, --set KEY=VALUE/);
-    const badFlag = await sh(`${deno("main.ts")} --form x`, dir);
+    const badFlag = await sh(`${deno("main.ts")} --frm x`, dir);
     assert.equal(badFlag.code, 2);
-    assert.match(badFlag.stderr, /Unknown option '--form'/);
+    assert.match(badFlag.stderr, /^main\.ts: unknown option '--frm' \(did you mean '--from'\?\)\n/);
+    assert.match(badFlag.stderr, /\nTry 'deno run -A main\.ts --help'\.\n$/);
     const raw = await sh(`${deno("main.ts")} --from - --format raw`, dir);
     assert.equal(raw.code, 2);
-    assert.match(raw.stderr, /cannot fit --format raw input/);
+    assert.match(raw.stderr, /--format raw cannot be fitted: .* no numbers/);
+    assert.match(raw.stderr, /--format csv .* --format json/);
+    assert.doesNotMatch(raw.stderr, /choose the target with --target/);
+    assert.doesNotMatch(raw.stderr, /rows, .* commits/); // refused before anything started
+    await Deno.mkdir(`${dir}/some-folder`);
+    const folder = await sh(`${deno("main.ts")} --from some-folder/ --output -`, dir);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /^main\.ts: --from some-folder\/ is a directory: give a file/);
+    assert.doesNotMatch(folder.stderr, /os error 21|rows, .* commits/);
+    const negative = await sh(`${deno("main.ts")} --from - --window -5`, dir);
+    assert.equal(negative.code, 2);
+    assert.match(negative.stderr, /--window must be a whole number, not "-5"/);
     const noColumns = await sh(
       `printf 'a,b\\n1,2\\n*COMMIT*\\n' | ${deno("main.ts")} --from -`,
       dir,
@@ -130,5 +142,24 @@ Deno.test("long runs report progress on standard error", async () => {
       dir,
     );
     assert.equal(quiet.stderr, "main.ts: 1 row, 1 commit, 0 errors\n");
+  });
+});
+
+Deno.test("a closed standard output (| head -3) ends the run quietly, with status 0", async () => {
+  await inDir(async (dir) => {
+    const made = await sh(
+      `${deno("producer.ts", "")} --stdout --count 100000 --interval-ms 0 --header-delay-ms 0 ` +
+        "> in.txt",
+      dir,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    // sh has no pipefail: main's own status is written to stderr.
+    const ran = await sh(
+      `{ ${deno("main.ts")} --from in.txt --output -; echo "main.ts exit $?" >&2; } | head -3`,
+      dir,
+    );
+    assert.equal(ran.stdout, "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n");
+    assert.match(ran.stderr, /main\.ts exit 0\n$/);
+    assert.doesNotMatch(ran.stderr, /Broken pipe|os error 32|closed by its reader/);
   });
 });

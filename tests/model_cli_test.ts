@@ -187,7 +187,7 @@ Deno.test("usage errors of the model and window flags", async () => {
     ["--window 0", /--window must be at least 1/],
     ["--window 5 --window-ms 100", /--window and --window-ms cannot be combined/],
     ["--window-ms 1.5", /--window-ms must be a whole number/],
-    ["--x t", /Unknown option '--x'/],
+    ["--x t", /unknown option '--x'/],
   ];
   const ran = await Promise.all(cases.map(([flags]) => sh(`${MAIN} --from - ${flags}`)));
   ran.forEach((r, i) => {

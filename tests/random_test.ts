@@ -28,7 +28,10 @@ Deno.test("random() agrees with the python3 on this machine, when there is one",
     "import random\nrandom.seed(123)\nprint(repr([random.random() for _ in range(700)]))";
   let output;
   try {
-    output = await new Deno.Command("python3", { args: ["-c", script] }).output();
+    output = await new Deno.Command("python3", {
+      args: ["-c", script],
+      signal: AbortSignal.timeout(60_000),
+    }).output();
   } catch {
     t.step("python3 absent: skipped", () => {});
     return;

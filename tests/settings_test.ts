@@ -6,6 +6,8 @@ import {
   SettingsError,
   settingsFromObject,
 } from "../io/kafka/settings.ts";
+import { resolveKafka } from "../io/kafka/options.ts";
+import { deno, sh } from "./cli.ts";
 
 Deno.test("defaults: localhost:9092, plaintext, earliest, auto commit", () => {
   const s = resolveSettings({});
@@ -106,4 +108,25 @@ Deno.test("-X key=value and --settings objects", () => {
     () => settingsFromObject({ a: null }, "s.json"),
     /"a" must be a string, number or boolean/,
   );
+});
+
+Deno.test("a typo of a secret key (-X sasl.pasword=hunter2) never shows the value", async () => {
+  const [key, value] = parseAssignment("sasl.pasword=hunter2");
+  assert.throws(() => resolveSettings({ [key]: value }), (e: unknown) => {
+    assert.ok(e instanceof SettingsError);
+    assert.equal(e.key, "sasl.pasword");
+    assert.match(e.message, /unknown setting "sasl\.pasword" \(did you mean "sasl\.password"\?\)/);
+    assert.ok(!e.message.includes("hunter2"), e.message);
+    return true;
+  });
+  // The same through the option layer both scripts use, and through main.ts's command line.
+  await assert.rejects(resolveKafka({ set: ["sasl.pasword=hunter2"] }), (e: unknown) => {
+    assert.ok(e instanceof SettingsError);
+    assert.ok(!e.message.includes("hunter2"), e.message);
+    return true;
+  });
+  const ran = await sh(`${deno("main.ts")} -X sasl.pasword=hunter2 --output -`);
+  assert.equal(ran.code, 2, ran.stderr);
+  assert.match(ran.stderr, /did you mean "sasl\.password"/);
+  assert.ok(!(ran.stdout + ran.stderr).includes("hunter2"), ran.stderr);
 });

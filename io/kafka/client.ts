@@ -53,10 +53,18 @@ async function client(settings: KafkaSettings, ca: string | undefined): Promise<
 
 /** A Kafka failure explained for a person: what happened, where, and what to try. */
 export class KafkaError extends Error {
+  /**
+   * Whether trying again later may succeed: the broker could not be reached or was not ready
+   * (an outage, a restart, a leader election). False for authentication, authorisation, TLS,
+   * permission and configuration failures, which only the user can fix.
+   */
+  readonly transient: boolean;
+
   /** Makes the error; `cause` keeps kafkajs's own error for debugging. */
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(message, { cause: options?.cause });
     this.name = "KafkaError";
+    this.transient = options?.transient ?? false;
   }
 }
 
@@ -86,6 +94,10 @@ export function kafkaConfig(settings: KafkaSettings, ca?: string): KafkaConfig {
   return config;
 }
 
+/** Kafka errors that trying again cannot cure: authorisation, bad requests, configuration. */
+const FATAL =
+  /AUTHORIZATION|Not authorized|INVALID_|TOO_LARGE|UNSUPPORTED|POLICY_VIOLATION|ServerDoesNotSupportApiKey|NotImplemented|InvariantViolation/i;
+
 /**
  * Explains a kafkajs failure: the broker address, the user (never the password), and what to
  * try.
@@ -94,7 +106,8 @@ export function explain(error: unknown, settings: KafkaSettings, doing: string):
   if (error instanceof KafkaError) return error;
   const texts: string[] = [];
   for (let e: unknown = error; e instanceof Error && texts.length < 8; e = e.cause) {
-    texts.push(`${e.name}: ${e.message}`, String((e as { code?: unknown }).code ?? ""));
+    const { code, type } = e as { code?: unknown; type?: unknown };
+    texts.push(`${e.name}: ${e.message}`, String(code ?? ""), String(type ?? ""));
     const original = (e as { originalError?: unknown }).originalError;
     if (original instanceof Error) texts.push(`${original.name}: ${original.message}`);
   }
@@ -103,6 +116,7 @@ export function explain(error: unknown, settings: KafkaSettings, doing: string):
   const password = settings.sasl?.password;
   const safe = (text: string) => password ? text.replaceAll(password, "********") : text;
   let message: string;
+  let transient = false;
   if (/SASL|[Aa]uthentication failed|SaslAuthenticate|Authentication/.test(all)) {
     message = `${doing}: SASL authentication failed at ${where} for user ` +
       `"${settings.sasl?.username}" (${settings.sasl?.mechanism}). Check sasl.username and the ` +
@@ -124,6 +138,7 @@ export function explain(error: unknown, settings: KafkaSettings, doing: string):
   ) {
     message = `${doing}: cannot reach the Kafka broker at ${where}. Is Kafka running there, and ` +
       `is security.protocol right? For a local broker to try with, run: deno task kafka`;
+    transient = true;
   } else if (/NotCapable|Requires net access|PermissionDenied/.test(all)) {
     message = `${doing}: Deno has no permission to connect to ${where}: run with ` +
       `--allow-net (e.g. --allow-net=${
@@ -131,8 +146,9 @@ export function explain(error: unknown, settings: KafkaSettings, doing: string):
       } plus the brokers it advertises).`;
   } else {
     message = `${doing}: Kafka at ${where} failed: ${texts[0] ?? String(error)}`;
+    transient = !FATAL.test(all);
   }
-  return new KafkaError(safe(message), { cause: error });
+  return new KafkaError(safe(message), { cause: error, transient });
 }
 
 /** What a {@linkcode KafkaSource} tells its user while it runs (all optional). */
@@ -677,7 +693,10 @@ function checkpointTime(metadata: string | null): number | undefined {
 }
 
 /**
- * A producer that sends text messages to one partition of a topic, in batches.
+ * A producer that sends text messages to one partition of a topic, in batches. It is kafkajs's
+ * idempotent producer (one request in flight): the broker keeps the producer's id and sequence
+ * numbers, so a batch sent again after a failure whose answer was lost — with this same producer,
+ * before any other batch — is written once, and batches stay in order.
  *
  * @example
  * ```ts ignore
@@ -703,6 +722,11 @@ export class KafkaProducer {
   static async open(settings: KafkaSettings, ca: string | undefined): Promise<KafkaProducer> {
     const producer = (await client(settings, ca)).producer({
       allowAutoTopicCreation: true,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // kafkajs's idempotent default is to retry forever inside send(); a few quick retries
+      // here, and the caller decides how long an outage may last (see KafkaError.transient).
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 },
     });
     try {
       await producer.connect();
@@ -713,7 +737,12 @@ export class KafkaProducer {
     return new KafkaProducer(producer, settings);
   }
 
-  /** Sends `values`, in order, to `partition` of `topic`, in one request. */
+  /**
+   * Sends `values`, in order, to `partition` of `topic`, in one request. After a failure that
+   * is {@linkcode KafkaError.transient}, sending the same `values` again writes them once.
+   *
+   * @throws {KafkaError} when the request failed.
+   */
   async send(topic: string, values: readonly string[], partition = 0): Promise<void> {
     try {
       await this.#producer.send({
