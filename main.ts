@@ -18,6 +18,7 @@ import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./i
 import { describeSettings } from "./io/kafka/settings.ts";
 import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
 import { RemoteRunner } from "./io/runner_worker.ts";
+import { grant } from "./io/permissions.ts";
 import { isSinkClosed, SinkLockedError } from "./io/sink.ts";
 import type { Source } from "./io/source.ts";
 import { LiveView } from "./io/live_view.ts";
@@ -215,7 +216,6 @@ function checkFrom(path: string | undefined): void {
 function options(args: string[]) {
   const values = parseOptions(args, OPTIONS);
   const format = checkFormat(values.format);
-  checkFrom(values.from);
   const model: ModelOptions = {
     target: values.target,
     features: values.features?.split(","),
@@ -280,6 +280,8 @@ function options(args: string[]) {
 }
 
 function isDevice(path: string): boolean {
+  // Without read permission yet, it is taken for a file: looking would make Deno ask.
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return false;
   try {
     return !Deno.statSync(path).isFile;
   } catch {
@@ -309,6 +311,17 @@ async function main(args: string[]): Promise<number> {
   if (opts.version) {
     console.log(`${NAME} ${VERSION}`);
     return 0;
+  }
+  const permission = await grant(needs(opts), NAME);
+  if (permission !== undefined) {
+    say(permission);
+    return 2;
+  }
+  try {
+    checkFrom(opts.from);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return reportUsageError(NAME, `${COMMAND} --help`, e);
   }
   const runnerOptions: RunnerOptions = {
     pipeline: {
@@ -348,6 +361,22 @@ async function main(args: string[]): Promise<number> {
     remote?.close();
     await live.close();
   }
+}
+
+/** What the run reads (its worker's code, the input), writes and whether it connects. */
+function needs(opts: Options) {
+  const kafka = opts.from === undefined;
+  const code = new URL(".", import.meta.url);
+  const read = [
+    ...(kafka && code.protocol === "file:" ? [decodeURIComponent(code.pathname)] : []),
+    ...(opts.from !== undefined && opts.from !== "-" ? [opts.from] : []),
+    ...(opts.settings !== undefined ? [opts.settings] : []),
+  ];
+  const write = [
+    ...Object.values(opts.outputs).filter((path) => path !== "-" && !isDevice(path)),
+    ...(opts.plot !== undefined ? [opts.plot] : []),
+  ];
+  return { read, write, net: kafka || opts.serve !== undefined };
 }
 
 /** A status line on a terminal (unless the change stream is printed there), else progress lines. */

@@ -113,11 +113,10 @@ export class Sink {
    */
   static async open(target: SinkTarget): Promise<Sink> {
     if (target === "-") return new Sink(target, Deno.stdout, undefined);
-    const info = await Deno.stat(target).catch(() => undefined);
-    if (info !== undefined && !info.isFile) {
-      return new Sink(target, await Deno.open(target, { write: true }), undefined);
-    }
     const file = await Deno.open(target, { write: true, create: true });
+    const info = await file.stat();
+    // A device or a pipe (/dev/null, a FIFO): written to as it is, never cut.
+    if (!info.isFile) return new Sink(target, file, undefined);
     if (!(await file.tryLock(true))) {
       file.close();
       throw new SinkLockedError(target);

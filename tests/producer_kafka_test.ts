@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { type Broker, testBroker } from "../testing/broker.ts";
 import { deno, inDir, sh } from "./cli.ts";
-
-const hasTmux = (await sh("command -v tmux")).code === 0;
+import { answeringPrompts, hasTmux } from "./terminal.ts";
 
 let topics = 0;
 const freshTopic = () => `p${Date.now()}-${++topics}`;
@@ -74,38 +73,12 @@ Deno.test({
         await inDir(async (dir) => {
           // The broker advertises 127.0.0.1: bootstrapping from localhost means two addresses.
           const bootstrap = broker.plaintext.replace(/^127\.0\.0\.1:/, "localhost:");
-          const session = `kafka-regression-prompt-${Deno.pid}`;
           const command = `${deno("producer.ts", "")} -b ${bootstrap} -t ${freshTopic()} ` +
-            `--count 2 --interval-ms 0 --header-delay-ms 0; echo EXIT=$?; sleep 60`;
-          const tmux = (args: string) => sh(`tmux ${args}`, dir);
-          assert.equal(
-            (await tmux(`new-session -d -s ${session} -x 200 -y 50 '${command}'`)).code,
-            0,
-          );
-          try {
-            // Answer y while a prompt shows (Deno drops keys typed before it reads them). A
-            // prompt stays on screen until answered: each time one appears is one prompt.
-            const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
-            let prompts = 0;
-            let showing = false;
-            let pane = "";
-            const deadline = Date.now() + 60_000;
-            while (!pane.includes("EXIT=") && Date.now() < deadline) {
-              await delay(200);
-              pane = (await tmux(`capture-pane -p -t ${session}`)).stdout;
-              const shown = /Allow\?/.test(pane);
-              if (shown && !showing) prompts++;
-              showing = shown;
-              if (shown) await tmux(`send-keys -t ${session} y Enter`);
-            }
-            pane = (await tmux(`capture-pane -p -S - -t ${session}`)).stdout;
-            assert.match(pane, /EXIT=0/, pane);
-            assert.equal(prompts, 1, `${prompts} prompts:\n${pane}`);
-            assert.equal(count(pane, /Granted net access/g), 1, pane);
-            assert.match(pane, /producer\.ts: sent 2 rows/, pane);
-          } finally {
-            await tmux(`kill-session -t ${session}`);
-          }
+            "--count 2 --interval-ms 0 --header-delay-ms 0";
+          const { asked, pane, code } = await answeringPrompts(command, dir);
+          assert.equal(code, 0, pane);
+          assert.deepEqual(asked, ["net access"], `${asked}\n${pane}`);
+          assert.match(pane, /producer\.ts: sent 2 rows/, pane);
         });
       },
     });
