@@ -152,6 +152,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   }).spawn();
   guardian.unref();
   const release = async () => {
+    guardian.ref(); // so that the event loop waits for it
     await guardian.stdin.close().catch(() => {});
     await guardian.status;
   };
@@ -457,9 +458,16 @@ export class Broker implements AsyncDisposable {
   async stop(): Promise<number> {
     const jvm = this.#jvm;
     this.#jvm = undefined;
+    const kill = (signal: Deno.Signal) => {
+      try {
+        jvm?.kill(signal);
+      } catch {
+        // it has exited already
+      }
+    };
     if (jvm) {
-      jvm.kill("SIGTERM");
-      const timer = setTimeout(() => jvm.kill("SIGKILL"), STOP_GRACE_MS);
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), STOP_GRACE_MS);
       await this.#exited.finally(() => clearTimeout(timer));
     }
     return await this.#exited;
