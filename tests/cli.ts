@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
+import { outputWithin } from "../testing/timeout.ts";
 
 /** The project's root folder. */
 export const ROOT = new URL("..", import.meta.url).pathname;
@@ -16,14 +17,20 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs `sh -c script` in `cwd` and collects its output. */
-export async function sh(script: string, cwd: string = ROOT): Promise<Ran> {
-  const output = await new Deno.Command("sh", {
+/**
+ * Runs `sh -c script` in `cwd` and collects its output; after `timeoutMs` (default 2 minutes) it
+ * kills the shell and what it started, and throws.
+ */
+export async function sh(script: string, cwd: string = ROOT, timeoutMs = 120_000): Promise<Ran> {
+  const child = new Deno.Command("sh", {
     args: ["-c", script],
     cwd,
     stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).output();
+  }).spawn();
+  const output = await outputWithin(child, timeoutMs, `sh -c '${script}' in ${cwd}`);
   const text = new TextDecoder();
   return {
     code: output.code,
