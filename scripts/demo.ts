@@ -1,20 +1,22 @@
 /**
  * `deno task demo`: the reference run over Kafka in one command. Uses the broker at
- * localhost:9092 (or `-b HOST:PORT`) when one answers there, else starts a throwaway one with the
- * project's harness; then runs the producer and the runner together and prints the change
- * stream of the fit as it grows.
+ * localhost:9092 (or `-b HOST:PORT`) when one answers there, on a topic of its own that it deletes
+ * at the end (also after Ctrl-C), else starts a throwaway one with the project's harness; then
+ * runs the producer and the runner together and prints the change stream of the fit as it grows.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { type Broker, startBroker } from "../testing/broker.ts";
+import { deleteTopic } from "../testing/topics.ts";
 
 const HELP = `Usage: deno task demo [-b HOST:PORT] [--count N] [--interval-ms MS]
 
 Runs producer.ts and main.ts together over Kafka and prints the change stream of the fit as it
-grows. Uses the broker at localhost:9092 (or -b) if one answers, else starts a throwaway broker
-(Apache Kafka from Maven Central jars; the first start downloads them) and removes it after.
+grows. Uses the broker at localhost:9092 (or -b) if one answers, on a topic of its own that it
+deletes at the end; else starts a throwaway broker (Apache Kafka from Maven Central jars, which
+needs Java 17+ and, the first time, Maven to download them) and removes it after.
 Outputs: regression_input.csv, regression_output_stream.csv and regression_errors.csv here.
 `;
 
@@ -58,7 +60,13 @@ if (await answers(bootstrap)) {
     `demo: no broker answers at ${bootstrap}; starting a throwaway Apache Kafka ` +
       "(the first time, Maven downloads its jars: a minute or two)…",
   );
-  broker = await startBroker();
+  try {
+    broker = await startBroker();
+  } catch (err) {
+    console.error(`demo: cannot start a Kafka broker: ${err instanceof Error ? err.message : err}`);
+    console.error(`demo: or use a broker of yours: deno task demo -b HOST:PORT`);
+    Deno.exit(1);
+  }
   bootstrap = broker.plaintext;
   console.error(`demo: broker ready at ${bootstrap}`);
 }
@@ -120,7 +128,18 @@ const stop = () => {
 Deno.addSignalListener("SIGINT", stop);
 const [produced, ran] = await Promise.all([producer.status, runner.status, shown]);
 Deno.removeSignalListener("SIGINT", stop);
-await broker?.stop();
+if (broker) {
+  await broker.close();
+} else {
+  try {
+    await deleteTopic(bootstrap, topic);
+    console.error(`demo: deleted topic ${topic}`);
+  } catch (err) {
+    console.error(
+      `demo: could not delete topic ${topic}: ${err instanceof Error ? err.message : err}`,
+    );
+  }
+}
 console.error(
   ran.success && produced.success
     ? "demo: done; the tables are in regression_input.csv and regression_output_stream.csv"
