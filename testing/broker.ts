@@ -162,7 +162,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     const configPath = join(dir, "server.properties");
     await Deno.writeTextFile(configPath, serverProperties(dir, ports));
     await Promise.all([makeCertificate(java, dir), formatStorage(java, jars, configPath)]);
-    const key = (await sha256(java.version + jars + stamp)).slice(0, 16);
+    // The archive holds the jars' paths and times: a new fetch or another Java needs a new one.
+    const jarsTime = (await Deno.stat(join(jars, ".resolved"))).mtime?.getTime();
+    const key = (await sha256(`${java.version}${jars}${stamp}${jarsTime}`)).slice(0, 16);
     const broker = new Broker(
       dir,
       ports,
@@ -432,8 +434,10 @@ export class Broker implements AsyncDisposable {
     let exitCode: number | undefined;
     this.#exited.then((code) => (exitCode = code));
     const deadline = Date.now() + this.startTimeoutMs;
+    let ready = false;
     while (exitCode === undefined && Date.now() < deadline) {
-      if ((await this.#logSince(logStart)).includes(READY_LINE)) return;
+      ready ||= (await this.#logSince(logStart)).includes(READY_LINE);
+      if (ready && await groupsReady(this.ports.plaintext).catch(() => false)) return;
       await delay(100);
     }
     await this.stop();
@@ -443,9 +447,11 @@ export class Broker implements AsyncDisposable {
       : "";
     throw new Error(
       `The Kafka test broker in ${this.dir} did not start: ` +
-        (exitCode === undefined
-          ? `not ready after ${this.startTimeoutMs} ms`
-          : `its JVM exited with code ${exitCode}`) +
+        (exitCode !== undefined
+          ? `its JVM exited with code ${exitCode}`
+          : `not ready after ${this.startTimeoutMs} ms${
+            ready ? " (it serves no groups yet)" : ""
+          }`) +
         `.${clash}\n--- ${this.logPath} (end) ---\n${tail(log, 40)}\n` +
         `--- JVM stderr (end) ---\n${tail(await stderr, 20)}`,
     );
@@ -506,6 +512,72 @@ export class Broker implements AsyncDisposable {
     const bytes = await Deno.readFile(this.logPath).catch(() => new Uint8Array());
     return new TextDecoder().decode(bytes.subarray(offset));
   }
+}
+
+/**
+ * Whether the broker serves consumer groups yet. The first group request makes it create and load
+ * `__consumer_offsets`, which can take seconds on a busy machine; until then group requests fail
+ * with "The coordinator is loading", so the first test to use a group could fail for it. Asks
+ * FindCoordinator v1 (which creates the topic) and DescribeGroups v0 (which fails while loading)
+ * in Kafka's own protocol: a client library would print warnings of its own.
+ */
+async function groupsReady(port: number): Promise<boolean> {
+  const group = kafkaString("kafka-test-broker-warm-up");
+  const found = await kafkaRequest(port, 10, 1, [group, new Uint8Array([0])]); // key type: group
+  if (found.getInt16(4) !== 0) return false; // after throttle_time_ms
+  const described = await kafkaRequest(port, 15, 0, [new Uint8Array([0, 0, 0, 1]), group]);
+  return described.getInt16(4) === 0; // after the groups array's length
+}
+
+/** Sends one request (header v1) to the broker at 127.0.0.1:`port`; returns the response body. */
+async function kafkaRequest(
+  port: number,
+  apiKey: number,
+  version: number,
+  body: Uint8Array[],
+): Promise<DataView> {
+  const header = new DataView(new ArrayBuffer(12));
+  header.setInt16(4, apiKey);
+  header.setInt16(6, version);
+  header.setInt32(8, 1); // correlation id
+  const parts = [new Uint8Array(header.buffer), kafkaString("kafka-test-broker"), ...body];
+  const request = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (request.set(p, at), at + p.length), 0);
+  new DataView(request.buffer).setInt32(0, request.length - 4);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), 5_000); // no answer: read() fails
+  try {
+    for (let sent = 0; sent < request.length;) sent += await conn.write(request.subarray(sent));
+    const read = async (n: number) => {
+      const bytes = new Uint8Array(n);
+      for (let got = 0; got < n;) {
+        got += (await conn.read(bytes.subarray(got))) ?? fail("the broker closed the connection");
+      }
+      return new DataView(bytes.buffer);
+    };
+    const response = await read((await read(4)).getInt32(0));
+    return new DataView(response.buffer, 4); // after the correlation id
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // closed by the timer
+    }
+  }
+}
+
+/** A Kafka protocol string: its length (int16), then its UTF-8 bytes. */
+function kafkaString(text: string): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  const out = new Uint8Array(2 + bytes.length);
+  new DataView(out.buffer).setInt16(0, bytes.length);
+  out.set(bytes, 2);
+  return out;
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 /** Moves the class archive that a JVM dumped at exit into the cache, atomically. */

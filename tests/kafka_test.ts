@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Kafka } from "kafkajs";
 import { testBroker } from "../testing/broker.ts";
 import { outputWithin, withTimeout } from "../testing/timeout.ts";
+import { createTopic } from "../testing/topics.ts";
 import { assertSameChangeStream, deno, inDir, type Ran, REFERENCE_DIR, ROOT, sh } from "./cli.ts";
 
 const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);
@@ -292,10 +293,7 @@ Deno.test({
           );
 
           const wide = freshTopic();
-          const admin = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).admin();
-          await admin.connect();
-          await admin.createTopics({ topics: [{ topic: wide, numPartitions: 2 }] });
-          await admin.disconnect();
+          await createTopic(broker.plaintext, wide, 2);
           assert.equal((await sh(`kcat -P ${plain} -t ${wide} -p 0 -l messages.txt`, dir)).code, 0);
           const ran = await sh(`${MAIN} ${plain} -t ${wide} --max-commits 10`, dir);
           assert.match(ran.stderr, /has 2 partitions; .* send to one partition/);
