@@ -26,7 +26,7 @@ let broker: Broker | undefined;
 let bootstrap = values["bootstrap-servers"] ?? Deno.env.get("KAFKA_BOOTSTRAP_SERVERS");
 if (bootstrap === undefined) {
   console.error("bench: starting a broker…");
-  broker = await startBroker({ heap: ["-Xmx1g", "-Xms512m"] });
+  broker = await startBroker();
   bootstrap = broker.plaintext;
 }
 
@@ -112,5 +112,5 @@ try {
   console.log(`ratio (b)/(a):      ${(raw / main).toFixed(2)}`);
 } finally {
   await Deno.remove(dir, { recursive: true });
-  await broker?.stop();
+  await broker?.close();
 }

@@ -1,14 +1,16 @@
 /**
  * `deno task demo`: the reference run over Kafka in one command. Uses the broker at
- * localhost:9092 (or `-b HOST:PORT`) when one answers there, else starts a throwaway one with the
- * project's harness; then runs the producer and the runner together and prints the change
- * stream of the fit as it grows, while main.ts serves the live page of the fit (`--serve`).
+ * localhost:9092 (or `-b HOST:PORT`) when one answers there, on a topic of its own that it deletes
+ * at the end (also after Ctrl-C), else starts a throwaway one with the project's harness; then
+ * runs the producer and the runner together and prints the change stream of the fit as it grows,
+ * while main.ts serves the live page of the fit (`--serve`).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { type Broker, startBroker } from "../testing/broker.ts";
+import { deleteTopic } from "../testing/topics.ts";
 import { addressUrl, parseListenAddress } from "../lib/listen_address.ts";
 
 const HELP =
@@ -16,9 +18,9 @@ const HELP =
 
 Runs producer.ts and main.ts together over Kafka and prints the change stream of the fit as it
 grows; main.ts serves the live page of the fit at the address printed (--serve; default: a free
-port of 127.0.0.1). Uses the broker at localhost:9092 (or -b) if one answers, else starts a
-throwaway broker (Apache Kafka from Maven Central jars; the first start downloads them) and
-removes it after.
+port of 127.0.0.1). Uses the broker at localhost:9092 (or -b) if one answers, on a topic of its own that it
+deletes at the end; else starts a throwaway broker (Apache Kafka from Maven Central jars, which
+needs Java 17+ and, the first time, Maven to download them) and removes it after.
 Outputs: regression_input.csv, regression_output_stream.csv and regression_errors.csv here.
 `;
 
@@ -77,7 +79,13 @@ if (await answers(bootstrap)) {
     `demo: no broker answers at ${bootstrap}; starting a throwaway Apache Kafka ` +
       "(the first time, Maven downloads its jars: a minute or two)…",
   );
-  broker = await startBroker();
+  try {
+    broker = await startBroker();
+  } catch (err) {
+    console.error(`demo: cannot start a Kafka broker: ${err instanceof Error ? err.message : err}`);
+    console.error(`demo: or use a broker of yours: deno task demo -b HOST:PORT`);
+    Deno.exit(1);
+  }
   bootstrap = broker.plaintext;
   console.error(`demo: broker ready at ${bootstrap}`);
 }
@@ -141,7 +149,18 @@ const stop = () => {
 Deno.addSignalListener("SIGINT", stop);
 const [produced, ran] = await Promise.all([producer.status, runner.status, shown]);
 Deno.removeSignalListener("SIGINT", stop);
-await broker?.stop();
+if (broker) {
+  await broker.close();
+} else {
+  try {
+    await deleteTopic(bootstrap, topic);
+    console.error(`demo: deleted topic ${topic}`);
+  } catch (err) {
+    console.error(
+      `demo: could not delete topic ${topic}: ${err instanceof Error ? err.message : err}`,
+    );
+  }
+}
 console.error(
   ran.success && produced.success
     ? "demo: done; the tables are in regression_input.csv and regression_output_stream.csv"

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { Kafka } from "kafkajs";
 import { testBroker } from "../testing/broker.ts";
+import { outputWithin, withTimeout } from "../testing/timeout.ts";
+import { createTopic } from "../testing/topics.ts";
 import { assertSameChangeStream, deno, inDir, type Ran, REFERENCE_DIR, ROOT, sh } from "./cli.ts";
 
 const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);
@@ -161,7 +163,7 @@ Deno.test({
           await new Promise((r) => setTimeout(r, 100));
         }
         child.kill("SIGINT");
-        const { code, stderr } = await child.output();
+        const { code, stderr } = await outputWithin(child, 60_000, "main.ts after SIGINT");
         assert.equal(code, 0, new TextDecoder().decode(stderr));
         assert.equal(Deno.readTextFileSync(`${dir}/regression_input.csv`), referenceInput);
         // The offsets were committed: the same group finds nothing new.
@@ -292,10 +294,7 @@ Deno.test({
           );
 
           const wide = freshTopic();
-          const admin = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).admin();
-          await admin.connect();
-          await admin.createTopics({ topics: [{ topic: wide, numPartitions: 2 }] });
-          await admin.disconnect();
+          await createTopic(broker.plaintext, wide, 2);
           assert.equal((await sh(`kcat -P ${plain} -t ${wide} -p 0 -l messages.txt`, dir)).code, 0);
           const ran = await sh(`${MAIN} ${plain} -t ${wide} --max-commits 10`, dir);
           assert.match(ran.stderr, /\(2 partitions\)/);
@@ -303,6 +302,18 @@ Deno.test({
         });
       },
     );
+
+    /** The demo's topics left on the broker. */
+    const demoTopics = async () => {
+      const admin = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).admin();
+      await withTimeout(admin.connect(), 30_000, "connecting an admin client");
+      try {
+        const topics = await withTimeout(admin.listTopics(), 30_000, "listing topics");
+        return topics.filter((topic) => topic.startsWith("linear-regression-demo-"));
+      } finally {
+        await admin.disconnect();
+      }
+    };
 
     await t.step("deno task demo runs producer and runner together on the broker", async () => {
       await inDir(async (dir) => {
@@ -315,6 +326,36 @@ Deno.test({
         // The change stream went to the terminal as it grew, and the files hold the reference.
         assertSameChangeStream(ran.stdout, referenceOutput);
         assertReference(dir, ran);
+        // Its topic is gone.
+        assert.match(ran.stderr, /deleted topic linear-regression-demo-\d+/);
+        assert.deepEqual(await demoTopics(), []);
+      });
+    });
+
+    await t.step("deno task demo deletes its topic after Ctrl-C too", async () => {
+      await inDir(async (dir) => {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", `${ROOT}scripts/demo.ts`, "-b", broker.plaintext],
+          cwd: dir,
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // Ctrl-C once the first row of the fit is out (10 rows at 500 ms take 6 s in all).
+        const reader = child.stdout.getReader();
+        let shown = "";
+        try {
+          while (shown.split("\n").length < 3) {
+            const { value, done } = await withTimeout(reader.read(), 60_000, "the demo's fit");
+            if (done) break;
+            shown += new TextDecoder().decode(value);
+          }
+        } finally {
+          reader.releaseLock();
+          child.kill("SIGINT");
+        }
+        const { stderr } = await outputWithin(child, 60_000, "the demo after Ctrl-C");
+        assert.match(new TextDecoder().decode(stderr), /deleted topic linear-regression-demo-/);
+        assert.deepEqual(await demoTopics(), []);
       });
     });
 
@@ -335,7 +376,7 @@ Deno.test({
     });
 
     if (broker.kind !== "local") return;
-    const { username, password } = broker.users[0];
+    const { username, password } = broker.user;
     const scram = `-X sasl.mechanism=SCRAM-SHA-256 -X sasl.username=${username}`;
     const sasl = `-b ${broker.saslPlaintext} -X security.protocol=sasl_plaintext ${scram}`;
     const ssl = `-b ${broker.saslSsl} -X security.protocol=sasl_ssl ${scram}`;
