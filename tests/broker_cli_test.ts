@@ -72,7 +72,7 @@ Deno.test("deno task demo without Java says what to install and exits 1", async 
     const ran = await sh(
       `PATH=${dir} JAVA_HOME= ${deno("scripts/demo.ts")} -b 127.0.0.1:1`,
       dir,
-      60_000,
+      { timeoutMs: 60_000 },
     );
     assert.equal(ran.code, 1, ran.stderr);
     assert.match(ran.stderr, /no broker answers at 127\.0\.0\.1:1/);
