@@ -106,7 +106,13 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       if (batch.messages.length > 0) lastMessageAt = now;
       let bytes = 0;
       for (const m of batch.messages) bytes += m.value.length;
-      inFlight.push({ done: runner.process(batch).then(take), bytes });
+      // A failure (a full disk, a closed pipe) stops the run; it is held until the loop ends.
+      const done = runner.process(batch).then(take).catch((e) => {
+        failure ??= e as Error;
+        stopping = true;
+        source.stop();
+      });
+      inFlight.push({ done, bytes });
       bytesInFlight += bytes;
       while (inFlight.length > 0 && (bytesInFlight > maxBytes || inFlight.length > 8)) {
         await settle();
