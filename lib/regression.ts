@@ -70,40 +70,21 @@
  * @module
  */
 
-/** Why a {@linkcode LeastSquares} call was refused. */
-export type LeastSquaresErrorCode =
-  | "remove-from-empty"
-  | "dimension-mismatch"
-  | "invalid-value"
-  | "incompatible-merge"
-  | "invalid-snapshot";
+import {
+  ddAdd,
+  ddDiv,
+  ddMul,
+  ddSqrt,
+  doubleDouble,
+  MAX_MAGNITUDE,
+  powerOfTwoRoot,
+  SPLITTER,
+  UNIT_ROUNDOFF as U,
+} from "./least_squares/double_double.ts";
+import { LeastSquaresError } from "./least_squares/errors.ts";
 
-/**
- * Thrown by {@linkcode LeastSquares} when a call is refused; the state is then unchanged.
- * `code` says why: `remove-from-empty` (a retraction that would take the count below zero),
- * `dimension-mismatch` (a row whose length is not k, or a k that is not a positive integer),
- * `invalid-value` (a value that is not finite or exceeds {@linkcode MAX_MAGNITUDE} in magnitude),
- * `incompatible-merge` (merging states of different k or intercept option), `invalid-snapshot`
- * (a {@linkcode LeastSquares.fromJSON} argument that is not a state this version wrote).
- */
-export class LeastSquaresError extends Error {
-  /** Why the call was refused. */
-  readonly code: LeastSquaresErrorCode;
-
-  /** Makes the error for `code` with a message saying what was refused. */
-  constructor(code: LeastSquaresErrorCode, message: string) {
-    super(message);
-    this.name = "LeastSquaresError";
-    this.code = code;
-  }
-}
-
-/**
- * The largest magnitude accepted for an x or y value, 2^480 ≈ 3.1e144: products and their sums
- * over up to 2^53 rows stay finite and the error-free products stay exact. (Nonzero values below
- * about 1e-140 in magnitude are accepted, but their products lose bits to underflow.)
- */
-export const MAX_MAGNITUDE = 2 ** 480;
+export { MAX_MAGNITUDE, roundedPower } from "./least_squares/double_double.ts";
+export { LeastSquaresError, type LeastSquaresErrorCode } from "./least_squares/errors.ts";
 
 /**
  * The policy for collinear features: a pivot of the scaled Cholesky factorisation (1 − R² of a
@@ -158,114 +139,8 @@ export interface LeastSquaresStats {
   readonly seCoefficients: Float64Array;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Double-double arithmetic for merge and solve. Results go to the module-level register DD
-// (hi, lo) so that no call allocates.
-
-const SPLITTER = 134217729; // 2^27 + 1, Veltkamp's splitting constant for binary64
-/** The unit roundoff of one double-double accumulation, as a bound per update (2^-104). */
-const U = 2 ** -104;
 /** How many updates between checks whether the rows have drifted away from the shift z₀. */
 const RESHIFT_PERIOD = 64;
-const DD = new Float64Array(2);
-
-/** DD = (ah + al) + (bh + bl), accurate (both parts summed by TwoSum). */
-function ddAdd(ah: number, al: number, bh: number, bl: number): void {
-  const s = ah + bh;
-  let v = s - ah;
-  let e = (ah - (s - v)) + (bh - v);
-  const t = al + bl;
-  v = t - al;
-  const f = (al - (t - v)) + (bl - v);
-  e += t;
-  const h = s + e;
-  e = e - (h - s);
-  e += f;
-  const r = h + e;
-  DD[1] = e - (r - h);
-  DD[0] = r;
-}
-
-/** DD = (ah + al) · (bh + bl). */
-function ddMul(ah: number, al: number, bh: number, bl: number): void {
-  const p = ah * bh;
-  let c = SPLITTER * ah;
-  const ahh = c - (c - ah);
-  const ahl = ah - ahh;
-  c = SPLITTER * bh;
-  const bhh = c - (c - bh);
-  const bhl = bh - bhh;
-  let e = ((ahh * bhh - p) + ahh * bhl + ahl * bhh) + ahl * bhl;
-  e += ah * bl + al * bh;
-  const r = p + e;
-  DD[1] = e - (r - p);
-  DD[0] = r;
-}
-
-/**
- * x^p (p ≥ 1) rounded once to the nearest double (up to rare double-double ties): the product
- * chain is carried in double-double, so a polynomial design holds the float64 rounding of the
- * exact power — the best a float64 design can hold (repeated multiplication would round p − 1
- * times). Past {@linkcode MAX_MAGNITUDE} it stops and returns the (too large) partial power.
- *
- * @example
- * ```ts
- * import { roundedPower } from "./regression.ts";
- * roundedPower(1.3, 3); // 2.197, where 1.3 * 1.3 * 1.3 gives 2.1970000000000005
- * ```
- */
-export function roundedPower(x: number, p: number): number {
-  let hi = x;
-  let lo = 0;
-  for (let i = 1; i < p; i++) {
-    ddMul(hi, lo, x, 0);
-    hi = DD[0];
-    lo = DD[1];
-    if (!(Math.abs(hi) <= MAX_MAGNITUDE)) return hi;
-  }
-  return hi;
-}
-
-/** DD = (ah + al) / (bh + bl), bh ≠ 0 (three quotient terms, as QD's accurate division). */
-function ddDiv(ah: number, al: number, bh: number, bl: number): void {
-  const q1 = ah / bh;
-  ddMul(q1, 0, bh, bl);
-  ddAdd(ah, al, -DD[0], -DD[1]);
-  const rh = DD[0];
-  const rl = DD[1];
-  const q2 = rh / bh;
-  ddMul(q2, 0, bh, bl);
-  ddAdd(rh, rl, -DD[0], -DD[1]);
-  const q3 = DD[0] / bh;
-  const s = q1 + q2;
-  let e = q2 - (s - q1);
-  e += q3;
-  const r = s + e;
-  DD[1] = e - (r - s);
-  DD[0] = r;
-}
-
-/** DD = √(ah + al), 0 when ah ≤ 0 (one Newton step on the double square root). */
-function ddSqrt(ah: number, al: number): void {
-  if (!(ah > 0)) {
-    DD[0] = 0;
-    DD[1] = 0;
-    return;
-  }
-  const x = 1 / Math.sqrt(ah);
-  const s = ah * x;
-  ddMul(s, 0, s, 0);
-  ddAdd(ah, al, -DD[0], -DD[1]);
-  const corr = DD[0] * x * 0.5;
-  const r = s + corr;
-  DD[1] = corr - (r - s);
-  DD[0] = r;
-}
-
-/** The power of two nearest to √v (v > 0): an exact scale factor. */
-function powerOfTwoRoot(v: number): number {
-  return 2 ** Math.round(Math.log2(v) / 2);
-}
 
 /** Scratch space of the solve, allocated on the first fit and kept (no allocation after). */
 interface Workspace {
@@ -413,6 +288,7 @@ export class LeastSquares {
   readonly #beta: Float64Array;
   readonly #seBeta: Float64Array;
   #work: Workspace | null = null;
+  readonly #r = doubleDouble(); // the double-double register of merge, reshift and solve
 
   /**
    * Makes an empty state for `k` features (an integer from 1 to 1024), with an intercept unless
@@ -514,6 +390,7 @@ export class LeastSquares {
    * @throws {LeastSquaresError} `incompatible-merge` when k or the intercept option differ.
    */
   merge(other: LeastSquares): void {
+    const r = this.#r;
     if (other.k !== this.k || other.intercept !== this.intercept) {
       throw new LeastSquaresError(
         "incompatible-merge",
@@ -530,14 +407,14 @@ export class LeastSquares {
     o.#reshift(this.#shift);
     const m = this.#m;
     for (let idx = 0; idx < this.#crossHi.length; idx++) {
-      ddAdd(this.#crossHi[idx], this.#crossLo[idx], o.#crossHi[idx], o.#crossLo[idx]);
-      this.#crossHi[idx] = DD[0];
-      this.#crossLo[idx] = DD[1];
+      ddAdd(r, this.#crossHi[idx], this.#crossLo[idx], o.#crossHi[idx], o.#crossLo[idx]);
+      this.#crossHi[idx] = r[0];
+      this.#crossLo[idx] = r[1];
     }
     for (let j = 0; j < m; j++) {
-      ddAdd(this.#sumHi[j], this.#sumLo[j], o.#sumHi[j], o.#sumLo[j]);
-      this.#sumHi[j] = DD[0];
-      this.#sumLo[j] = DD[1];
+      ddAdd(r, this.#sumHi[j], this.#sumLo[j], o.#sumHi[j], o.#sumLo[j]);
+      this.#sumHi[j] = r[0];
+      this.#sumLo[j] = r[1];
       this.#crossMag[j] += o.#crossMag[j] + Math.abs(this.#crossHi[this.#diag[j]]);
       this.#sumMag[j] += o.#sumMag[j] + Math.abs(this.#sumHi[j]);
     }
@@ -712,40 +589,41 @@ export class LeastSquares {
   }
 
   #solveLine(n: number): void {
+    const r = this.#r;
     const sumHi = this.#sumHi;
     const sumLo = this.#sumLo;
     const crossHi = this.#crossHi;
     const crossLo = this.#crossLo;
     // Means of x − x₀ and y − y₀; Cxx = Sxx − Sx·x̄, Cxy = Sxy − Sx·ȳ (packed: 0 = xx, 1 = xy).
-    ddDiv(sumHi[0], sumLo[0], n, 0);
-    const mxH = DD[0];
-    const mxL = DD[1];
-    ddDiv(sumHi[1], sumLo[1], n, 0);
-    const myH = DD[0];
-    const myL = DD[1];
-    ddMul(sumHi[0], sumLo[0], mxH, mxL);
-    ddAdd(crossHi[0], crossLo[0], -DD[0], -DD[1]);
-    const cxxH = DD[0];
-    const cxxL = DD[1];
+    ddDiv(r, sumHi[0], sumLo[0], n, 0);
+    const mxH = r[0];
+    const mxL = r[1];
+    ddDiv(r, sumHi[1], sumLo[1], n, 0);
+    const myH = r[0];
+    const myL = r[1];
+    ddMul(r, sumHi[0], sumLo[0], mxH, mxL);
+    ddAdd(r, crossHi[0], crossLo[0], -r[0], -r[1]);
+    const cxxH = r[0];
+    const cxxL = r[1];
     // x is constant, relative to the rounding its history may have left, as in #solve: there
     // Cxx must exceed 16 × noise, and the scaled Cholesky pivot the tolerance 65536 × noise / Cxx.
     const s = Math.abs(sumHi[0]);
     const noise = U * (this.#crossMag[0] + (2 * s * this.#sumMag[0]) / n +
       4 * (Math.abs(crossHi[0]) + (s * s) / n));
     if (!(cxxH > 16 * noise) || !(Math.max(RANK_TOLERANCE, 65536 * (noise / cxxH)) < 1)) return;
-    ddMul(sumHi[0], sumLo[0], myH, myL);
-    ddAdd(crossHi[1], crossLo[1], -DD[0], -DD[1]);
-    ddDiv(DD[0], DD[1], cxxH, cxxL);
-    const bH = DD[0];
-    const bL = DD[1];
+    ddMul(r, sumHi[0], sumLo[0], myH, myL);
+    ddAdd(r, crossHi[1], crossLo[1], -r[0], -r[1]);
+    ddDiv(r, r[0], r[1], cxxH, cxxL);
+    const bH = r[0];
+    const bL = r[1];
     // a = (y₀ + ȳ) − b·(x₀ + x̄), in double-double.
-    ddAdd(mxH, mxL, this.#shift[0], 0);
-    ddMul(bH, bL, DD[0], DD[1]);
-    const bxH = DD[0];
-    const bxL = DD[1];
-    ddAdd(myH, myL, this.#shift[1], 0);
-    ddAdd(DD[0], DD[1], -bxH, -bxL);
-    this.#lineA = DD[0] + DD[1];
+    ddAdd(r, mxH, mxL, this.#shift[0], 0);
+    ddMul(r, bH, bL, r[0], r[1]);
+    const bxH = r[0];
+    const bxL = r[1];
+    ddAdd(r, myH, myL, this.#shift[1], 0);
+    ddAdd(r, r[0], r[1], -bxH, -bxL);
+    this.#lineA = r[0] + r[1];
     this.#lineB = bH + bL;
   }
 
@@ -895,6 +773,7 @@ export class LeastSquares {
    * nδδᵀ, in double-double.
    */
   #reshift(target: Float64Array): void {
+    const r = this.#r;
     const m = this.#m;
     const n = this.#n;
     const dh = this.#dh;
@@ -917,33 +796,33 @@ export class LeastSquares {
       for (let j = i; j < m; j++, idx++) {
         let h = this.#crossHi[idx];
         let l = this.#crossLo[idx];
-        ddMul(dh[i], dl[i], sumHi[j], sumLo[j]);
-        ddAdd(h, l, DD[0], DD[1]);
-        h = DD[0];
-        l = DD[1];
-        ddMul(dh[j], dl[j], sumHi[i], sumLo[i]);
-        ddAdd(h, l, DD[0], DD[1]);
-        h = DD[0];
-        l = DD[1];
-        ddMul(dh[i], dl[i], dh[j], dl[j]);
-        ddMul(DD[0], DD[1], n, 0);
-        ddAdd(h, l, DD[0], DD[1]);
+        ddMul(r, dh[i], dl[i], sumHi[j], sumLo[j]);
+        ddAdd(r, h, l, r[0], r[1]);
+        h = r[0];
+        l = r[1];
+        ddMul(r, dh[j], dl[j], sumHi[i], sumLo[i]);
+        ddAdd(r, h, l, r[0], r[1]);
+        h = r[0];
+        l = r[1];
+        ddMul(r, dh[i], dl[i], dh[j], dl[j]);
+        ddMul(r, r[0], r[1], n, 0);
+        ddAdd(r, h, l, r[0], r[1]);
         if (i === j) {
           const ds = Math.abs(dh[i]);
           this.#crossMag[i] += 2 * ds * this.#sumMag[i] + Math.abs(this.#crossHi[idx]) +
-            2 * ds * Math.abs(sumHi[i]) + n * ds * ds + Math.abs(DD[0]);
+            2 * ds * Math.abs(sumHi[i]) + n * ds * ds + Math.abs(r[0]);
         }
-        this.#crossHi[idx] = DD[0];
-        this.#crossLo[idx] = DD[1];
+        this.#crossHi[idx] = r[0];
+        this.#crossLo[idx] = r[1];
       }
     }
     for (let j = 0; j < m; j++) {
-      ddMul(dh[j], dl[j], n, 0);
-      const nd = DD[0];
-      ddAdd(sumHi[j], sumLo[j], DD[0], DD[1]);
-      this.#sumMag[j] += Math.abs(nd) + Math.abs(sumHi[j]) + Math.abs(DD[0]);
-      sumHi[j] = DD[0];
-      sumLo[j] = DD[1];
+      ddMul(r, dh[j], dl[j], n, 0);
+      const nd = r[0];
+      ddAdd(r, sumHi[j], sumLo[j], r[0], r[1]);
+      this.#sumMag[j] += Math.abs(nd) + Math.abs(sumHi[j]) + Math.abs(r[0]);
+      sumHi[j] = r[0];
+      sumLo[j] = r[1];
       this.#shift[j] = target[j];
     }
     this.#version++;
@@ -965,6 +844,7 @@ export class LeastSquares {
 
   /** Solves for the current version (cached): see the module documentation. */
   #solve(): void {
+    const r = this.#r;
     if (this.#cachedVersion === this.#version) return;
     this.#cachedVersion = this.#version;
     this.#s2h = 0;
@@ -988,9 +868,9 @@ export class LeastSquares {
     const { ah, al, noise, scale, meanH, meanL, bh, bl } = this.#work;
     // Means of z − z₀ (double-double), then Cᵢⱼ = Sᵢⱼ − sᵢ·(sⱼ/n).
     for (let j = 0; j < m; j++) {
-      ddDiv(this.#sumHi[j], this.#sumLo[j], n, 0);
-      meanH[j] = DD[0];
-      meanL[j] = DD[1];
+      ddDiv(r, this.#sumHi[j], this.#sumLo[j], n, 0);
+      meanH[j] = r[0];
+      meanL[j] = r[1];
     }
     let idx = 0;
     for (let i = 0; i < m; i++) {
@@ -998,10 +878,10 @@ export class LeastSquares {
         let h = this.#crossHi[idx];
         let l = this.#crossLo[idx];
         if (this.intercept) {
-          ddMul(this.#sumHi[i], this.#sumLo[i], meanH[j], meanL[j]);
-          ddAdd(h, l, -DD[0], -DD[1]);
-          h = DD[0];
-          l = DD[1];
+          ddMul(r, this.#sumHi[i], this.#sumLo[i], meanH[j], meanL[j]);
+          ddAdd(r, h, l, -r[0], -r[1]);
+          h = r[0];
+          l = r[1];
         }
         ah[i * m + j] = h;
         al[i * m + j] = l;
@@ -1040,10 +920,10 @@ export class LeastSquares {
       let dl = al[i * m + i];
       const diag = dh;
       for (let l = 0; l < i; l++) {
-        ddMul(ah[l * m + i], al[l * m + i], ah[l * m + i], al[l * m + i]);
-        ddAdd(dh, dl, -DD[0], -DD[1]);
-        dh = DD[0];
-        dl = DD[1];
+        ddMul(r, ah[l * m + i], al[l * m + i], ah[l * m + i], al[l * m + i]);
+        ddAdd(r, dh, dl, -r[0], -r[1]);
+        dh = r[0];
+        dl = r[1];
       }
       if (i < k) {
         if (!(dh > tolerance * diag)) return; // collinear features: undetermined
@@ -1051,27 +931,27 @@ export class LeastSquares {
         dh = 0; // an exact fit: SSE = 0
         dl = 0;
       }
-      ddSqrt(dh, dl);
-      const rh = DD[0];
-      const rl = DD[1];
+      ddSqrt(r, dh, dl);
+      const rh = r[0];
+      const rl = r[1];
       ah[i * m + i] = rh;
       al[i * m + i] = rl;
       for (let j = i + 1; j < m; j++) {
         let sh = ah[i * m + j];
         let sl = al[i * m + j];
         for (let l = 0; l < i; l++) {
-          ddMul(ah[l * m + i], al[l * m + i], ah[l * m + j], al[l * m + j]);
-          ddAdd(sh, sl, -DD[0], -DD[1]);
-          sh = DD[0];
-          sl = DD[1];
+          ddMul(r, ah[l * m + i], al[l * m + i], ah[l * m + j], al[l * m + j]);
+          ddAdd(r, sh, sl, -r[0], -r[1]);
+          sh = r[0];
+          sl = r[1];
         }
         if (rh === 0) {
           sh = 0;
           sl = 0;
         } else {
-          ddDiv(sh, sl, rh, rl);
-          sh = DD[0];
-          sl = DD[1];
+          ddDiv(r, sh, sl, rh, rl);
+          sh = r[0];
+          sl = r[1];
         }
         ah[i * m + j] = sh;
         al[i * m + j] = sl;
@@ -1084,14 +964,14 @@ export class LeastSquares {
       let sh = ah[i * m + k];
       let sl = al[i * m + k];
       for (let j = i + 1; j < k; j++) {
-        ddMul(ah[i * m + j], al[i * m + j], bh[j], bl[j]);
-        ddAdd(sh, sl, -DD[0], -DD[1]);
-        sh = DD[0];
-        sl = DD[1];
+        ddMul(r, ah[i * m + j], al[i * m + j], bh[j], bl[j]);
+        ddAdd(r, sh, sl, -r[0], -r[1]);
+        sh = r[0];
+        sl = r[1];
       }
-      ddDiv(sh, sl, ah[i * m + i], al[i * m + i]);
-      bh[i] = DD[0];
-      bl[i] = DD[1];
+      ddDiv(r, sh, sl, ah[i * m + i], al[i * m + i]);
+      bh[i] = r[0];
+      bl[i] = r[1];
     }
     const sy = scale[k];
     for (let j = 0; j < k; j++) {
@@ -1103,52 +983,53 @@ export class LeastSquares {
 
     // SSE = (R_yy·s_y)²; SST = A_yy (centred with intercept, Σy² without); R² = 1 − SSE/SST.
     const ry = ah[k * m + k];
-    ddMul(ry, al[k * m + k], ry, al[k * m + k]);
-    const sseH = DD[0] * sy * sy;
-    const sseL = DD[1] * sy * sy;
+    ddMul(r, ry, al[k * m + k], ry, al[k * m + k]);
+    const sseH = r[0] * sy * sy;
+    const sseL = r[1] * sy * sy;
     let totH = this.#crossHi[this.#diag[k]];
     let totL = this.#crossLo[this.#diag[k]];
     if (this.intercept) {
-      ddMul(this.#sumHi[k], this.#sumLo[k], meanH[k], meanL[k]);
-      ddAdd(totH, totL, -DD[0], -DD[1]);
-      totH = DD[0];
-      totL = DD[1];
+      ddMul(r, this.#sumHi[k], this.#sumLo[k], meanH[k], meanL[k]);
+      ddAdd(r, totH, totL, -r[0], -r[1]);
+      totH = r[0];
+      totL = r[1];
     }
     if (totH > 0) {
-      ddDiv(sseH, sseL, totH, totL);
-      ddAdd(1, 0, -DD[0], -DD[1]);
-      this.#r2 = Math.min(1, Math.max(0, DD[0] + DD[1]));
+      ddDiv(r, sseH, sseL, totH, totL);
+      ddAdd(r, 1, 0, -r[0], -r[1]);
+      this.#r2 = Math.min(1, Math.max(0, r[0] + r[1]));
     }
 
     // Intercept a = ȳ − Σ bⱼx̄ⱼ with the means x̄ⱼ = z₀ⱼ + Σ(zⱼ − z₀ⱼ)/n, in double-double.
     if (this.intercept) {
       for (let j = 0; j < m; j++) {
-        ddAdd(meanH[j], meanL[j], this.#shift[j], 0);
-        meanH[j] = DD[0];
-        meanL[j] = DD[1];
+        ddAdd(r, meanH[j], meanL[j], this.#shift[j], 0);
+        meanH[j] = r[0];
+        meanL[j] = r[1];
       }
       let ih = meanH[k];
       let il = meanL[k];
       for (let j = 0; j < k; j++) {
-        ddMul(bh[j], bl[j], meanH[j], meanL[j]);
-        ddAdd(ih, il, -DD[0], -DD[1]);
-        ih = DD[0];
-        il = DD[1];
+        ddMul(r, bh[j], bl[j], meanH[j], meanL[j]);
+        ddAdd(r, ih, il, -r[0], -r[1]);
+        ih = r[0];
+        il = r[1];
       }
       this.#interceptValue = ih + il;
     }
 
     const df = n - p;
     if (df <= 0) return; // the fit interpolates: standard errors 0 by convention
-    ddDiv(sseH, sseL, df, 0);
-    this.#s2h = DD[0];
-    this.#s2l = DD[1];
-    ddSqrt(DD[0], DD[1]);
-    this.#se = DD[0] + DD[1];
+    ddDiv(r, sseH, sseL, df, 0);
+    this.#s2h = r[0];
+    this.#s2l = r[1];
+    ddSqrt(r, r[0], r[1]);
+    this.#se = r[0] + r[1];
   }
 
   /** The standard errors for the current solution (after #solve; cached, O(k³)). */
   #standardErrors(): void {
+    const r = this.#r;
     if (this.#errorsVersion === this.#version) return;
     this.#errorsVersion = this.#version;
     if (!this.#determined || this.#work === null || (this.#s2h === 0 && this.#s2l === 0)) return;
@@ -1161,35 +1042,35 @@ export class LeastSquares {
 
     // Var(bᵢ) = s²·((RᵀR)⁻¹)ᵢᵢ/sᵢ² with (RᵀR)⁻¹ = R⁻¹R⁻ᵀ: squared row norms of R⁻¹.
     for (let j = 0; j < k; j++) {
-      ddDiv(1, 0, ah[j * m + j], al[j * m + j]);
-      invH[j * k + j] = DD[0];
-      invL[j * k + j] = DD[1];
+      ddDiv(r, 1, 0, ah[j * m + j], al[j * m + j]);
+      invH[j * k + j] = r[0];
+      invL[j * k + j] = r[1];
       for (let i = j - 1; i >= 0; i--) {
         let sh = 0;
         let sl = 0;
         for (let l = i + 1; l <= j; l++) {
-          ddMul(ah[i * m + l], al[i * m + l], invH[l * k + j], invL[l * k + j]);
-          ddAdd(sh, sl, DD[0], DD[1]);
-          sh = DD[0];
-          sl = DD[1];
+          ddMul(r, ah[i * m + l], al[i * m + l], invH[l * k + j], invL[l * k + j]);
+          ddAdd(r, sh, sl, r[0], r[1]);
+          sh = r[0];
+          sl = r[1];
         }
-        ddDiv(-sh, -sl, ah[i * m + i], al[i * m + i]);
-        invH[i * k + j] = DD[0];
-        invL[i * k + j] = DD[1];
+        ddDiv(r, -sh, -sl, ah[i * m + i], al[i * m + i]);
+        invH[i * k + j] = r[0];
+        invL[i * k + j] = r[1];
       }
     }
     for (let i = 0; i < k; i++) {
       let sh = 0;
       let sl = 0;
       for (let j = i; j < k; j++) {
-        ddMul(invH[i * k + j], invL[i * k + j], invH[i * k + j], invL[i * k + j]);
-        ddAdd(sh, sl, DD[0], DD[1]);
-        sh = DD[0];
-        sl = DD[1];
+        ddMul(r, invH[i * k + j], invL[i * k + j], invH[i * k + j], invL[i * k + j]);
+        ddAdd(r, sh, sl, r[0], r[1]);
+        sh = r[0];
+        sl = r[1];
       }
-      ddMul(sh, sl, s2h, s2l);
-      ddSqrt(DD[0], DD[1]);
-      this.#seBeta[i] = (DD[0] + DD[1]) / scale[i];
+      ddMul(r, sh, sl, s2h, s2l);
+      ddSqrt(r, r[0], r[1]);
+      this.#seBeta[i] = (r[0] + r[1]) / scale[i];
     }
 
     if (this.intercept) {
@@ -1200,24 +1081,24 @@ export class LeastSquares {
         let sh = meanH[i] / scale[i];
         let sl = meanL[i] / scale[i];
         for (let l = 0; l < i; l++) {
-          ddMul(ah[l * m + i], al[l * m + i], wH[l], wL[l]);
-          ddAdd(sh, sl, -DD[0], -DD[1]);
-          sh = DD[0];
-          sl = DD[1];
+          ddMul(r, ah[l * m + i], al[l * m + i], wH[l], wL[l]);
+          ddAdd(r, sh, sl, -r[0], -r[1]);
+          sh = r[0];
+          sl = r[1];
         }
-        ddDiv(sh, sl, ah[i * m + i], al[i * m + i]);
-        wH[i] = DD[0];
-        wL[i] = DD[1];
-        ddMul(wH[i], wL[i], wH[i], wL[i]);
-        ddAdd(qh, ql, DD[0], DD[1]);
-        qh = DD[0];
-        ql = DD[1];
+        ddDiv(r, sh, sl, ah[i * m + i], al[i * m + i]);
+        wH[i] = r[0];
+        wL[i] = r[1];
+        ddMul(r, wH[i], wL[i], wH[i], wL[i]);
+        ddAdd(r, qh, ql, r[0], r[1]);
+        qh = r[0];
+        ql = r[1];
       }
-      ddDiv(1, 0, n, 0);
-      ddAdd(qh, ql, DD[0], DD[1]);
-      ddMul(DD[0], DD[1], s2h, s2l);
-      ddSqrt(DD[0], DD[1]);
-      this.#seIntercept = DD[0] + DD[1];
+      ddDiv(r, 1, 0, n, 0);
+      ddAdd(r, qh, ql, r[0], r[1]);
+      ddMul(r, r[0], r[1], s2h, s2l);
+      ddSqrt(r, r[0], r[1]);
+      this.#seIntercept = r[0] + r[1];
     }
   }
 }
