@@ -76,12 +76,11 @@ import {
   ddMul,
   ddSqrt,
   doubleDouble,
-  MAX_MAGNITUDE,
   powerOfTwoRoot,
-  SPLITTER,
   UNIT_ROUNDOFF as U,
 } from "./least_squares/double_double.ts";
 import { LeastSquaresError } from "./least_squares/errors.ts";
+import { Moments } from "./least_squares/moments.ts";
 
 export { MAX_MAGNITUDE, roundedPower } from "./least_squares/double_double.ts";
 export { LeastSquaresError, type LeastSquaresErrorCode } from "./least_squares/errors.ts";
@@ -138,9 +137,6 @@ export interface LeastSquaresStats {
   /** The standard errors of b₁ … b_k; a fresh array on every call. */
   readonly seCoefficients: Float64Array;
 }
-
-/** How many updates between checks whether the rows have drifted away from the shift z₀. */
-const RESHIFT_PERIOD = 64;
 
 /** Scratch space of the solve, allocated on the first fit and kept (no allocation after). */
 interface Workspace {
@@ -242,34 +238,7 @@ export class LeastSquares {
   /** Whether the model has an intercept. */
   readonly intercept: boolean;
 
-  readonly #m: number; // k + 1: the augmented row (x, y)
-  #n = 0;
-  #version = 0;
-  #sinceCheck = 0;
-  #shifted = false;
-  readonly #shift: Float64Array; // z₀ (zeros without intercept)
-  readonly #sumHi: Float64Array; // Σ(z − z₀), double-double
-  readonly #sumLo: Float64Array;
-  readonly #crossHi: Float64Array; // Σ(z − z₀)(z − z₀)ᵀ, packed upper triangle, double-double
-  readonly #crossLo: Float64Array;
-  readonly #diag: Int32Array; // packed index of (j, j)
-  // Rounding bounds in units of U: the accumulated rounding of Σ(zⱼ − z₀ⱼ)² is at most
-  // U·#crossMag[j], that of Σ(zⱼ − z₀ⱼ) at most U·#sumMag[j].
-  readonly #crossMag: Float64Array;
-  readonly #sumMag: Float64Array;
-  // Per-row scratch: the shifted row as hi + err, the hi part split, the signed left factor.
-  readonly #zh: Float64Array;
-  readonly #ze: Float64Array;
-  readonly #zhh: Float64Array;
-  readonly #zhl: Float64Array;
-  readonly #lh: Float64Array;
-  readonly #le: Float64Array;
-  readonly #lhh: Float64Array;
-  readonly #lhl: Float64Array;
-  // Re-shift scratch: the target shift and δ = z₀ − target as hi + lo.
-  readonly #target: Float64Array;
-  readonly #dh: Float64Array;
-  readonly #dl: Float64Array;
+  readonly #mo: Moments; // the rows' shifted moments
 
   // The solution for #cachedVersion.
   #cachedVersion = -1;
@@ -305,36 +274,14 @@ export class LeastSquares {
     }
     this.k = k;
     this.intercept = options.intercept ?? true;
-    const m = k + 1;
-    this.#m = m;
-    const packed = (m * (m + 1)) / 2;
-    this.#shift = new Float64Array(m);
-    this.#sumHi = new Float64Array(m);
-    this.#sumLo = new Float64Array(m);
-    this.#crossHi = new Float64Array(packed);
-    this.#crossLo = new Float64Array(packed);
-    this.#diag = new Int32Array(m);
-    for (let j = 0; j < m; j++) this.#diag[j] = j * m - (j * (j - 1)) / 2;
-    this.#crossMag = new Float64Array(m);
-    this.#sumMag = new Float64Array(m);
-    this.#zh = new Float64Array(m);
-    this.#ze = new Float64Array(m);
-    this.#zhh = new Float64Array(m);
-    this.#zhl = new Float64Array(m);
-    this.#lh = new Float64Array(m);
-    this.#le = new Float64Array(m);
-    this.#lhh = new Float64Array(m);
-    this.#lhl = new Float64Array(m);
-    this.#target = new Float64Array(m);
-    this.#dh = new Float64Array(m);
-    this.#dl = new Float64Array(m);
+    this.#mo = new Moments(k, this.intercept);
     this.#beta = new Float64Array(k);
     this.#seBeta = new Float64Array(k);
   }
 
   /** The number of rows held. */
   get count(): number {
-    return this.#n;
+    return this.#mo.n;
   }
 
   /**
@@ -345,17 +292,7 @@ export class LeastSquares {
    * unchanged.
    */
   add(x: ArrayLike<number>, y: number): void {
-    this.#load(x, y);
-    if (!this.#shifted) {
-      this.#shifted = true;
-      if (this.intercept) {
-        for (let j = 0; j < this.k; j++) this.#shift[j] = x[j];
-        this.#shift[this.k] = y;
-        this.#load(x, y);
-      }
-    }
-    this.#n++;
-    this.#accumulate(1);
+    this.#mo.update(x, y);
   }
 
   /**
@@ -368,19 +305,7 @@ export class LeastSquares {
    * zero); `dimension-mismatch` or `invalid-value` as for `add`. The state is then unchanged.
    */
   remove(x: ArrayLike<number>, y: number): void {
-    this.#load(x, y);
-    if (this.#n === 0) {
-      throw new LeastSquaresError(
-        "remove-from-empty",
-        "cannot remove a row from an empty least-squares state (the count would go below zero)",
-      );
-    }
-    if (this.#n === 1) {
-      this.reset();
-      return;
-    }
-    this.#n--;
-    this.#accumulate(-1);
+    this.#mo.revert(x, y);
   }
 
   /**
@@ -390,51 +315,12 @@ export class LeastSquares {
    * @throws {LeastSquaresError} `incompatible-merge` when k or the intercept option differ.
    */
   merge(other: LeastSquares): void {
-    const r = this.#r;
-    if (other.k !== this.k || other.intercept !== this.intercept) {
-      throw new LeastSquaresError(
-        "incompatible-merge",
-        `cannot merge a state of k=${other.k}, intercept=${other.intercept} into one of ` +
-          `k=${this.k}, intercept=${this.intercept}`,
-      );
-    }
-    if (other.#n === 0) return;
-    if (this.#n === 0) {
-      this.#copyFrom(other);
-      return;
-    }
-    const o = other.clone();
-    o.#reshift(this.#shift);
-    const m = this.#m;
-    for (let idx = 0; idx < this.#crossHi.length; idx++) {
-      ddAdd(r, this.#crossHi[idx], this.#crossLo[idx], o.#crossHi[idx], o.#crossLo[idx]);
-      this.#crossHi[idx] = r[0];
-      this.#crossLo[idx] = r[1];
-    }
-    for (let j = 0; j < m; j++) {
-      ddAdd(r, this.#sumHi[j], this.#sumLo[j], o.#sumHi[j], o.#sumLo[j]);
-      this.#sumHi[j] = r[0];
-      this.#sumLo[j] = r[1];
-      this.#crossMag[j] += o.#crossMag[j] + Math.abs(this.#crossHi[this.#diag[j]]);
-      this.#sumMag[j] += o.#sumMag[j] + Math.abs(this.#sumHi[j]);
-    }
-    this.#n += o.#n;
-    this.#version++;
+    this.#mo.merge(other.#mo);
   }
 
   /** Empties the state: exactly the state of a new instance. */
   reset(): void {
-    this.#n = 0;
-    this.#sinceCheck = 0;
-    this.#shifted = false;
-    this.#shift.fill(0);
-    this.#sumHi.fill(0);
-    this.#sumLo.fill(0);
-    this.#crossHi.fill(0);
-    this.#crossLo.fill(0);
-    this.#crossMag.fill(0);
-    this.#sumMag.fill(0);
-    this.#version++;
+    this.#mo.reset();
   }
 
   /**
@@ -452,7 +338,7 @@ export class LeastSquares {
    * ```
    */
   toJSON(): LeastSquaresJSON {
-    const arrays = this.#arrays();
+    const arrays = this.#mo.arrays();
     const bytes = new Uint8Array(8 * arrays.reduce((total, a) => total + a.length, 0));
     const view = new DataView(bytes.buffer);
     let offset = 0;
@@ -464,9 +350,9 @@ export class LeastSquares {
     return {
       k: this.k,
       intercept: this.intercept,
-      n: this.#n,
-      since: this.#sinceCheck,
-      shifted: this.#shifted,
+      n: this.#mo.n,
+      since: this.#mo.since,
+      shifted: this.#mo.shifted,
       data: btoa(binary),
     };
   }
@@ -497,7 +383,7 @@ export class LeastSquares {
       throw bad("data is not base64");
     }
     const state = new LeastSquares(k, { intercept });
-    const arrays = state.#arrays();
+    const arrays = state.#mo.arrays();
     const length = 8 * arrays.reduce((total, a) => total + a.length, 0);
     if (binary.length !== length) {
       throw bad(`data holds ${binary.length} bytes, k = ${k} needs ${length}`);
@@ -513,30 +399,14 @@ export class LeastSquares {
         a[i] = v;
       }
     }
-    state.#n = n;
-    state.#sinceCheck = since;
-    state.#shifted = shifted;
-    state.#version++;
+    state.#mo.restore(n, since, shifted);
     return state;
-  }
-
-  /** The arrays that hold the state, in the serialized order. */
-  #arrays(): Float64Array[] {
-    return [
-      this.#shift,
-      this.#sumHi,
-      this.#sumLo,
-      this.#crossHi,
-      this.#crossLo,
-      this.#crossMag,
-      this.#sumMag,
-    ];
   }
 
   /** An independent copy of this state. */
   clone(): LeastSquares {
     const copy = new LeastSquares(this.k, { intercept: this.intercept });
-    copy.#copyFrom(this);
+    copy.#mo.copyFrom(this.#mo);
     return copy;
   }
 
@@ -578,11 +448,11 @@ export class LeastSquares {
    * to the last bit but for rare one-ulp differences (both tested).
    */
   #line(): number[] {
-    if (this.#lineVersion !== this.#version) {
-      this.#lineVersion = this.#version;
+    if (this.#lineVersion !== this.#mo.version) {
+      this.#lineVersion = this.#mo.version;
       this.#lineA = 0;
       this.#lineB = 0;
-      const n = this.#n;
+      const n = this.#mo.n;
       if (n >= 2) this.#solveLine(n);
     }
     return [this.#lineA, this.#lineB];
@@ -590,10 +460,10 @@ export class LeastSquares {
 
   #solveLine(n: number): void {
     const r = this.#r;
-    const sumHi = this.#sumHi;
-    const sumLo = this.#sumLo;
-    const crossHi = this.#crossHi;
-    const crossLo = this.#crossLo;
+    const sumHi = this.#mo.sumHi;
+    const sumLo = this.#mo.sumLo;
+    const crossHi = this.#mo.crossHi;
+    const crossLo = this.#mo.crossLo;
     // Means of x − x₀ and y − y₀; Cxx = Sxx − Sx·x̄, Cxy = Sxy − Sx·ȳ (packed: 0 = xx, 1 = xy).
     ddDiv(r, sumHi[0], sumLo[0], n, 0);
     const mxH = r[0];
@@ -608,7 +478,7 @@ export class LeastSquares {
     // x is constant, relative to the rounding its history may have left, as in #solve: there
     // Cxx must exceed 16 × noise, and the scaled Cholesky pivot the tolerance 65536 × noise / Cxx.
     const s = Math.abs(sumHi[0]);
-    const noise = U * (this.#crossMag[0] + (2 * s * this.#sumMag[0]) / n +
+    const noise = U * (this.#mo.crossMag[0] + (2 * s * this.#mo.sumMag[0]) / n +
       4 * (Math.abs(crossHi[0]) + (s * s) / n));
     if (!(cxxH > 16 * noise) || !(Math.max(RANK_TOLERANCE, 65536 * (noise / cxxH)) < 1)) return;
     ddMul(r, sumHi[0], sumLo[0], myH, myL);
@@ -617,11 +487,11 @@ export class LeastSquares {
     const bH = r[0];
     const bL = r[1];
     // a = (y₀ + ȳ) − b·(x₀ + x̄), in double-double.
-    ddAdd(r, mxH, mxL, this.#shift[0], 0);
+    ddAdd(r, mxH, mxL, this.#mo.shift[0], 0);
     ddMul(r, bH, bL, r[0], r[1]);
     const bxH = r[0];
     const bxL = r[1];
-    ddAdd(r, myH, myL, this.#shift[1], 0);
+    ddAdd(r, myH, myL, this.#mo.shift[1], 0);
     ddAdd(r, r[0], r[1], -bxH, -bxL);
     this.#lineA = r[0] + r[1];
     this.#lineB = bH + bL;
@@ -633,8 +503,8 @@ export class LeastSquares {
     this.#standardErrors();
     const p = this.k + (this.intercept ? 1 : 0);
     return {
-      n: this.#n,
-      df: this.#determined ? this.#n - p : 0,
+      n: this.#mo.n,
+      df: this.#determined ? this.#mo.n - p : 0,
       r2: this.#r2,
       se: this.#se,
       seIntercept: this.#seIntercept,
@@ -644,209 +514,11 @@ export class LeastSquares {
 
   // -------------------------------------------------------------------------------------------
 
-  /** Validates (x, y) and loads z − z₀ (hi + err, hi split) into scratch; state untouched. */
-  #load(x: ArrayLike<number>, y: number): void {
-    const k = this.k;
-    if (x.length !== k) {
-      throw new LeastSquaresError(
-        "dimension-mismatch",
-        `expected ${k} feature value(s), got ${x.length}`,
-      );
-    }
-    const shift = this.#shift;
-    const zh = this.#zh;
-    const ze = this.#ze;
-    const zhh = this.#zhh;
-    const zhl = this.#zhl;
-    for (let j = 0; j <= k; j++) {
-      const a = j < k ? x[j] : y;
-      if (!(Math.abs(a) <= MAX_MAGNITUDE)) {
-        throw new LeastSquaresError(
-          "invalid-value",
-          `${j < k ? `x[${j}]` : "y"} = ${a} is not a finite number of magnitude ≤ 2^480`,
-        );
-      }
-      const b = -shift[j];
-      const s = a + b;
-      const v = s - a;
-      zh[j] = s;
-      ze[j] = (a - (s - v)) + (b - v);
-      const c = SPLITTER * s;
-      const hh = c - (c - s);
-      zhh[j] = hh;
-      zhl[j] = s - hh;
-    }
-  }
-
-  /** Adds sign × the loaded row's error-free contribution (sign ±1) to the accumulators. */
-  #accumulate(sign: number): void {
-    const m = this.#m;
-    const zh = this.#zh;
-    const ze = this.#ze;
-    const zhh = this.#zhh;
-    const zhl = this.#zhl;
-    const lh = this.#lh;
-    const le = this.#le;
-    const lhh = this.#lhh;
-    const lhl = this.#lhl;
-    const crossHi = this.#crossHi;
-    const crossLo = this.#crossLo;
-    for (let i = 0; i < m; i++) {
-      lh[i] = sign * zh[i];
-      le[i] = sign * ze[i];
-      lhh[i] = sign * zhh[i];
-      lhl[i] = sign * zhl[i];
-    }
-    if (this.intercept) {
-      const sumHi = this.#sumHi;
-      const sumLo = this.#sumLo;
-      const sumMag = this.#sumMag;
-      for (let i = 0; i < m; i++) {
-        const h = sumHi[i];
-        const p = lh[i];
-        const s = h + p;
-        const v = s - h;
-        const t = (h - (s - v)) + (p - v) + (sumLo[i] + le[i]);
-        const r = s + t;
-        sumLo[i] = t - (r - s);
-        sumHi[i] = r;
-        sumMag[i] += Math.abs(r) + Math.abs(p);
-      }
-    }
-    let idx = 0;
-    for (let i = 0; i < m; i++) {
-      const ah = lh[i];
-      const ae = le[i];
-      const ahh = lhh[i];
-      const ahl = lhl[i];
-      for (let j = i; j < m; j++, idx++) {
-        const bh = zh[j];
-        const bhh = zhh[j];
-        const bhl = zhl[j];
-        // a·b = p + e exactly (Dekker), plus the cross terms of the shift's TwoSum errors.
-        const p = ah * bh;
-        const e = ((ahh * bhh - p) + ahh * bhl + ahl * bhh) + ahl * bhl + (ah * ze[j] + ae * bh);
-        const h = crossHi[idx];
-        const s = h + p;
-        const v = s - h;
-        const t = (h - (s - v)) + (p - v) + (crossLo[idx] + e);
-        const r = s + t;
-        crossLo[idx] = t - (r - s);
-        crossHi[idx] = r;
-      }
-    }
-    const crossMag = this.#crossMag;
-    const diag = this.#diag;
-    for (let i = 0; i < m; i++) crossMag[i] += crossHi[diag[i]] + zh[i] * zh[i];
-    this.#version++;
-    if (++this.#sinceCheck >= RESHIFT_PERIOD) this.#checkShift();
-  }
-
-  /**
-   * Moves z₀ to the running mean when the rows have drifted away from it (Σ(zⱼ − z₀ⱼ)² more than
-   * 64 times the centred Σ(zⱼ − z̄ⱼ)², i.e. ≈ 2 digits of the co-moments at stake).
-   */
-  #checkShift(): void {
-    this.#sinceCheck = 0;
-    if (!this.intercept || this.#n < 2) return;
-    const m = this.#m;
-    const n = this.#n;
-    const target = this.#target;
-    let move = false;
-    for (let j = 0; j < m; j++) {
-      const s = this.#sumHi[j];
-      const sq = this.#crossHi[this.#diag[j]];
-      const mean = s / n;
-      const next = this.#shift[j] + mean;
-      target[j] = this.#shift[j];
-      if (sq > 64 * Math.max(0, sq - mean * s) && next !== this.#shift[j]) {
-        target[j] = next;
-        move = true;
-      }
-    }
-    if (move) this.#reshift(target);
-  }
-
-  /**
-   * Re-expresses the sums about a new shift b (from a = z₀): with δ = a − b (exact, hi + lo),
-   * Σ(z − b) = Σ(z − a) + nδ and Σ(z − b)(z − b)ᵀ = Σ(z − a)(z − a)ᵀ + δΣ(z − a)ᵀ + Σ(z − a)δᵀ +
-   * nδδᵀ, in double-double.
-   */
-  #reshift(target: Float64Array): void {
-    const r = this.#r;
-    const m = this.#m;
-    const n = this.#n;
-    const dh = this.#dh;
-    const dl = this.#dl;
-    let any = false;
-    for (let j = 0; j < m; j++) {
-      const a = this.#shift[j];
-      const b = -target[j];
-      const s = a + b;
-      const v = s - a;
-      dh[j] = s;
-      dl[j] = (a - (s - v)) + (b - v);
-      if (s !== 0) any = true;
-    }
-    if (!any) return;
-    const sumHi = this.#sumHi;
-    const sumLo = this.#sumLo;
-    let idx = 0;
-    for (let i = 0; i < m; i++) {
-      for (let j = i; j < m; j++, idx++) {
-        let h = this.#crossHi[idx];
-        let l = this.#crossLo[idx];
-        ddMul(r, dh[i], dl[i], sumHi[j], sumLo[j]);
-        ddAdd(r, h, l, r[0], r[1]);
-        h = r[0];
-        l = r[1];
-        ddMul(r, dh[j], dl[j], sumHi[i], sumLo[i]);
-        ddAdd(r, h, l, r[0], r[1]);
-        h = r[0];
-        l = r[1];
-        ddMul(r, dh[i], dl[i], dh[j], dl[j]);
-        ddMul(r, r[0], r[1], n, 0);
-        ddAdd(r, h, l, r[0], r[1]);
-        if (i === j) {
-          const ds = Math.abs(dh[i]);
-          this.#crossMag[i] += 2 * ds * this.#sumMag[i] + Math.abs(this.#crossHi[idx]) +
-            2 * ds * Math.abs(sumHi[i]) + n * ds * ds + Math.abs(r[0]);
-        }
-        this.#crossHi[idx] = r[0];
-        this.#crossLo[idx] = r[1];
-      }
-    }
-    for (let j = 0; j < m; j++) {
-      ddMul(r, dh[j], dl[j], n, 0);
-      const nd = r[0];
-      ddAdd(r, sumHi[j], sumLo[j], r[0], r[1]);
-      this.#sumMag[j] += Math.abs(nd) + Math.abs(sumHi[j]) + Math.abs(r[0]);
-      sumHi[j] = r[0];
-      sumLo[j] = r[1];
-      this.#shift[j] = target[j];
-    }
-    this.#version++;
-  }
-
-  #copyFrom(other: LeastSquares): void {
-    this.#n = other.#n;
-    this.#sinceCheck = other.#sinceCheck;
-    this.#shifted = other.#shifted;
-    this.#shift.set(other.#shift);
-    this.#sumHi.set(other.#sumHi);
-    this.#sumLo.set(other.#sumLo);
-    this.#crossHi.set(other.#crossHi);
-    this.#crossLo.set(other.#crossLo);
-    this.#crossMag.set(other.#crossMag);
-    this.#sumMag.set(other.#sumMag);
-    this.#version++;
-  }
-
   /** Solves for the current version (cached): see the module documentation. */
   #solve(): void {
     const r = this.#r;
-    if (this.#cachedVersion === this.#version) return;
-    this.#cachedVersion = this.#version;
+    if (this.#cachedVersion === this.#mo.version) return;
+    this.#cachedVersion = this.#mo.version;
     this.#s2h = 0;
     this.#s2l = 0;
     this.#determined = false;
@@ -857,8 +529,8 @@ export class LeastSquares {
     this.#se = 0;
     this.#seIntercept = 0;
     const k = this.k;
-    const m = this.#m;
-    const n = this.#n;
+    const m = this.#mo.m;
+    const n = this.#mo.n;
     const p = k + (this.intercept ? 1 : 0);
     if (n < p || n === 0) return;
 
@@ -868,17 +540,17 @@ export class LeastSquares {
     const { ah, al, noise, scale, meanH, meanL, bh, bl } = this.#work;
     // Means of z − z₀ (double-double), then Cᵢⱼ = Sᵢⱼ − sᵢ·(sⱼ/n).
     for (let j = 0; j < m; j++) {
-      ddDiv(r, this.#sumHi[j], this.#sumLo[j], n, 0);
+      ddDiv(r, this.#mo.sumHi[j], this.#mo.sumLo[j], n, 0);
       meanH[j] = r[0];
       meanL[j] = r[1];
     }
     let idx = 0;
     for (let i = 0; i < m; i++) {
       for (let j = i; j < m; j++, idx++) {
-        let h = this.#crossHi[idx];
-        let l = this.#crossLo[idx];
+        let h = this.#mo.crossHi[idx];
+        let l = this.#mo.crossLo[idx];
         if (this.intercept) {
-          ddMul(r, this.#sumHi[i], this.#sumLo[i], meanH[j], meanL[j]);
+          ddMul(r, this.#mo.sumHi[i], this.#mo.sumLo[i], meanH[j], meanL[j]);
           ddAdd(r, h, l, -r[0], -r[1]);
           h = r[0];
           l = r[1];
@@ -888,10 +560,10 @@ export class LeastSquares {
         ah[j * m + i] = h;
         al[j * m + i] = l;
       }
-      const s = Math.abs(this.#sumHi[i]);
+      const s = Math.abs(this.#mo.sumHi[i]);
       noise[i] = U *
-        (this.#crossMag[i] + (2 * s * this.#sumMag[i]) / n + 4 *
-            (Math.abs(this.#crossHi[this.#diag[i]]) + (s * s) / n));
+        (this.#mo.crossMag[i] + (2 * s * this.#mo.sumMag[i]) / n + 4 *
+            (Math.abs(this.#mo.crossHi[this.#mo.diag[i]]) + (s * s) / n));
     }
 
     // A feature without variance (relative to its rounding) leaves the fit undetermined;
@@ -986,10 +658,10 @@ export class LeastSquares {
     ddMul(r, ry, al[k * m + k], ry, al[k * m + k]);
     const sseH = r[0] * sy * sy;
     const sseL = r[1] * sy * sy;
-    let totH = this.#crossHi[this.#diag[k]];
-    let totL = this.#crossLo[this.#diag[k]];
+    let totH = this.#mo.crossHi[this.#mo.diag[k]];
+    let totL = this.#mo.crossLo[this.#mo.diag[k]];
     if (this.intercept) {
-      ddMul(r, this.#sumHi[k], this.#sumLo[k], meanH[k], meanL[k]);
+      ddMul(r, this.#mo.sumHi[k], this.#mo.sumLo[k], meanH[k], meanL[k]);
       ddAdd(r, totH, totL, -r[0], -r[1]);
       totH = r[0];
       totL = r[1];
@@ -1003,7 +675,7 @@ export class LeastSquares {
     // Intercept a = ȳ − Σ bⱼx̄ⱼ with the means x̄ⱼ = z₀ⱼ + Σ(zⱼ − z₀ⱼ)/n, in double-double.
     if (this.intercept) {
       for (let j = 0; j < m; j++) {
-        ddAdd(r, meanH[j], meanL[j], this.#shift[j], 0);
+        ddAdd(r, meanH[j], meanL[j], this.#mo.shift[j], 0);
         meanH[j] = r[0];
         meanL[j] = r[1];
       }
@@ -1030,12 +702,12 @@ export class LeastSquares {
   /** The standard errors for the current solution (after #solve; cached, O(k³)). */
   #standardErrors(): void {
     const r = this.#r;
-    if (this.#errorsVersion === this.#version) return;
-    this.#errorsVersion = this.#version;
+    if (this.#errorsVersion === this.#mo.version) return;
+    this.#errorsVersion = this.#mo.version;
     if (!this.#determined || this.#work === null || (this.#s2h === 0 && this.#s2l === 0)) return;
     const k = this.k;
-    const m = this.#m;
-    const n = this.#n;
+    const m = this.#mo.m;
+    const n = this.#mo.n;
     const s2h = this.#s2h;
     const s2l = this.#s2l;
     const { ah, al, scale, meanH, meanL, wH, wL, invH, invL } = this.#work;
