@@ -74,102 +74,30 @@ import {
   ddAdd,
   ddDiv,
   ddMul,
-  ddSqrt,
   doubleDouble,
-  powerOfTwoRoot,
   UNIT_ROUNDOFF as U,
 } from "./least_squares/double_double.ts";
 import { LeastSquaresError } from "./least_squares/errors.ts";
 import { Moments } from "./least_squares/moments.ts";
+import {
+  type LeastSquaresFit,
+  type LeastSquaresStats,
+  RANK_TOLERANCE,
+  Solver,
+} from "./least_squares/solve.ts";
 
 export { MAX_MAGNITUDE, roundedPower } from "./least_squares/double_double.ts";
 export { LeastSquaresError, type LeastSquaresErrorCode } from "./least_squares/errors.ts";
-
-/**
- * The policy for collinear features: a pivot of the scaled Cholesky factorisation (1 − R² of a
- * feature on the earlier ones) at most this large means the features are collinear to within a
- * relative change of ≈ 1e-12 of the data, and the fit is undetermined. Features collinear up to
- * float64 rounding leave ≈ 1e-32; NIST's Filip, the most ill-conditioned certified problem, has
- * its smallest pivot at 3.7e-15. (A larger threshold applies when the rounding accumulated by a
- * long history of updates could hide a zero pivot: see {@linkcode LeastSquares.fit}.)
- */
-export const RANK_TOLERANCE = 1e-24;
+export {
+  type LeastSquaresFit,
+  type LeastSquaresStats,
+  RANK_TOLERANCE,
+} from "./least_squares/solve.ts";
 
 /** Options of a {@linkcode LeastSquares} state. */
 export interface LeastSquaresOptions {
   /** Fit an intercept a (default true); false fits y ≈ b·x through the origin. */
   readonly intercept?: boolean;
-}
-
-/**
- * A least-squares fit. While the system is undetermined (fewer rows than unknowns, or the
- * features held are collinear) `determined` is false and every number is 0 — never NaN.
- */
-export interface LeastSquaresFit {
-  /** Whether the rows held determine a unique fit. */
-  readonly determined: boolean;
-  /** The intercept a (0 without intercept, and while undetermined). */
-  readonly intercept: number;
-  /** The coefficients b₁ … b_k (all 0 while undetermined); a fresh array on every call. */
-  readonly coefficients: Float64Array;
-}
-
-/**
- * Fit statistics, never NaN. While undetermined every field but `n` is 0. When the fit is
- * determined but the residual degrees of freedom n − p are 0 (p = k + 1 with intercept, k
- * without: the fit interpolates), `se` and every standard error are 0. `r2` is 0 when the total
- * sum of squares is 0 (constant y with intercept, all-zero y without).
- */
-export interface LeastSquaresStats {
-  /** The number of rows held. */
-  readonly n: number;
-  /** The residual degrees of freedom n − p (0 while undetermined). */
-  readonly df: number;
-  /**
-   * R² = 1 − SSE/SST, with SST centred about the mean of y with an intercept and uncentred (Σy²)
-   * without, as R's lm() and NIST's certified values for NoInt1 and NoInt2.
-   */
-  readonly r2: number;
-  /** The residual standard error √(SSE/(n − p)). */
-  readonly se: number;
-  /** The standard error of the intercept (0 without intercept). */
-  readonly seIntercept: number;
-  /** The standard errors of b₁ … b_k; a fresh array on every call. */
-  readonly seCoefficients: Float64Array;
-}
-
-/** Scratch space of the solve, allocated on the first fit and kept (no allocation after). */
-interface Workspace {
-  readonly ah: Float64Array; // m×m double-double matrix, hi parts
-  readonly al: Float64Array;
-  readonly noise: Float64Array; // m
-  readonly scale: Float64Array; // m
-  readonly meanH: Float64Array; // m
-  readonly meanL: Float64Array;
-  readonly bh: Float64Array; // k
-  readonly bl: Float64Array;
-  readonly wH: Float64Array; // k
-  readonly wL: Float64Array;
-  readonly invH: Float64Array; // k×k
-  readonly invL: Float64Array;
-}
-
-function workspace(k: number): Workspace {
-  const m = k + 1;
-  return {
-    ah: new Float64Array(m * m),
-    al: new Float64Array(m * m),
-    noise: new Float64Array(m),
-    scale: new Float64Array(m),
-    meanH: new Float64Array(m),
-    meanL: new Float64Array(m),
-    bh: new Float64Array(k),
-    bl: new Float64Array(k),
-    wH: new Float64Array(k),
-    wL: new Float64Array(k),
-    invH: new Float64Array(k * k),
-    invL: new Float64Array(k * k),
-  };
 }
 
 /**
@@ -239,24 +167,12 @@ export class LeastSquares {
   readonly intercept: boolean;
 
   readonly #mo: Moments; // the rows' shifted moments
+  readonly #solver: Solver; // the general solve and its statistics
 
-  // The solution for #cachedVersion.
-  #cachedVersion = -1;
   // The closed-form line (k = 1 with intercept) for #lineVersion: see #line.
   #lineVersion = -1;
   #lineA = 0;
   #lineB = 0;
-  #errorsVersion = -1; // the version whose standard errors are computed
-  #s2h = 0; // s² = SSE/(n − p), double-double
-  #s2l = 0;
-  #determined = false;
-  #interceptValue = 0;
-  #r2 = 0;
-  #se = 0;
-  #seIntercept = 0;
-  readonly #beta: Float64Array;
-  readonly #seBeta: Float64Array;
-  #work: Workspace | null = null;
   readonly #r = doubleDouble(); // the double-double register of merge, reshift and solve
 
   /**
@@ -275,8 +191,7 @@ export class LeastSquares {
     this.k = k;
     this.intercept = options.intercept ?? true;
     this.#mo = new Moments(k, this.intercept);
-    this.#beta = new Float64Array(k);
-    this.#seBeta = new Float64Array(k);
+    this.#solver = new Solver(k, this.intercept);
   }
 
   /** The number of rows held. */
@@ -418,12 +333,7 @@ export class LeastSquares {
    * after ≳ 1e10 updates, or for windows whose rows once were ≳ 1e5 times larger than now).
    */
   fit(): LeastSquaresFit {
-    this.#solve();
-    return {
-      determined: this.#determined,
-      intercept: this.#interceptValue,
-      coefficients: this.#beta.slice(),
-    };
+    return this.#solver.fit(this.#mo);
   }
 
   /**
@@ -433,10 +343,7 @@ export class LeastSquares {
    */
   fitValues(): number[] {
     if (this.k === 1 && this.intercept) return this.#line();
-    this.#solve();
-    const out: number[] = this.intercept ? [this.#interceptValue] : [];
-    for (let j = 0; j < this.k; j++) out.push(this.#beta[j]);
-    return out;
+    return this.#solver.values(this.#mo);
   }
 
   /**
@@ -499,278 +406,8 @@ export class LeastSquares {
 
   /** The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions). */
   stats(): LeastSquaresStats {
-    this.#solve();
-    this.#standardErrors();
-    const p = this.k + (this.intercept ? 1 : 0);
-    return {
-      n: this.#mo.n,
-      df: this.#determined ? this.#mo.n - p : 0,
-      r2: this.#r2,
-      se: this.#se,
-      seIntercept: this.#seIntercept,
-      seCoefficients: this.#seBeta.slice(),
-    };
+    return this.#solver.stats(this.#mo);
   }
 
   // -------------------------------------------------------------------------------------------
-
-  /** Solves for the current version (cached): see the module documentation. */
-  #solve(): void {
-    const r = this.#r;
-    if (this.#cachedVersion === this.#mo.version) return;
-    this.#cachedVersion = this.#mo.version;
-    this.#s2h = 0;
-    this.#s2l = 0;
-    this.#determined = false;
-    this.#beta.fill(0);
-    this.#seBeta.fill(0);
-    this.#interceptValue = 0;
-    this.#r2 = 0;
-    this.#se = 0;
-    this.#seIntercept = 0;
-    const k = this.k;
-    const m = this.#mo.m;
-    const n = this.#mo.n;
-    const p = k + (this.intercept ? 1 : 0);
-    if (n < p || n === 0) return;
-
-    // A = centred (with intercept) or raw augmented cross-product matrix, m×m, double-double;
-    // noise[j] bounds the rounding in Aⱼⱼ (history, plus the centring itself).
-    if (this.#work === null) this.#work = workspace(k);
-    const { ah, al, noise, scale, meanH, meanL, bh, bl } = this.#work;
-    // Means of z − z₀ (double-double), then Cᵢⱼ = Sᵢⱼ − sᵢ·(sⱼ/n).
-    for (let j = 0; j < m; j++) {
-      ddDiv(r, this.#mo.sumHi[j], this.#mo.sumLo[j], n, 0);
-      meanH[j] = r[0];
-      meanL[j] = r[1];
-    }
-    let idx = 0;
-    for (let i = 0; i < m; i++) {
-      for (let j = i; j < m; j++, idx++) {
-        let h = this.#mo.crossHi[idx];
-        let l = this.#mo.crossLo[idx];
-        if (this.intercept) {
-          ddMul(r, this.#mo.sumHi[i], this.#mo.sumLo[i], meanH[j], meanL[j]);
-          ddAdd(r, h, l, -r[0], -r[1]);
-          h = r[0];
-          l = r[1];
-        }
-        ah[i * m + j] = h;
-        al[i * m + j] = l;
-        ah[j * m + i] = h;
-        al[j * m + i] = l;
-      }
-      const s = Math.abs(this.#mo.sumHi[i]);
-      noise[i] = U *
-        (this.#mo.crossMag[i] + (2 * s * this.#mo.sumMag[i]) / n + 4 *
-            (Math.abs(this.#mo.crossHi[this.#mo.diag[i]]) + (s * s) / n));
-    }
-
-    // A feature without variance (relative to its rounding) leaves the fit undetermined;
-    // otherwise scale each column by a power of two near √Aⱼⱼ so that the diagonal is ≈ 1.
-    let nu = 0;
-    for (let j = 0; j < m; j++) {
-      const d = ah[j * m + j];
-      if (j < k) {
-        if (!(d > 16 * noise[j])) return;
-        nu = Math.max(nu, noise[j] / d);
-      }
-      scale[j] = d > 0 ? powerOfTwoRoot(d) : 1;
-    }
-    const tolerance = Math.max(RANK_TOLERANCE, 65536 * nu);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < m; j++) {
-        const f = 1 / (scale[i] * scale[j]); // a power of two: exact
-        ah[i * m + j] *= f;
-        al[i * m + j] *= f;
-      }
-    }
-
-    // Cholesky A = RᵀR, R upper triangular in place of A's upper triangle, double-double.
-    for (let i = 0; i < m; i++) {
-      let dh = ah[i * m + i];
-      let dl = al[i * m + i];
-      const diag = dh;
-      for (let l = 0; l < i; l++) {
-        ddMul(r, ah[l * m + i], al[l * m + i], ah[l * m + i], al[l * m + i]);
-        ddAdd(r, dh, dl, -r[0], -r[1]);
-        dh = r[0];
-        dl = r[1];
-      }
-      if (i < k) {
-        if (!(dh > tolerance * diag)) return; // collinear features: undetermined
-      } else if (!(dh > 0)) {
-        dh = 0; // an exact fit: SSE = 0
-        dl = 0;
-      }
-      ddSqrt(r, dh, dl);
-      const rh = r[0];
-      const rl = r[1];
-      ah[i * m + i] = rh;
-      al[i * m + i] = rl;
-      for (let j = i + 1; j < m; j++) {
-        let sh = ah[i * m + j];
-        let sl = al[i * m + j];
-        for (let l = 0; l < i; l++) {
-          ddMul(r, ah[l * m + i], al[l * m + i], ah[l * m + j], al[l * m + j]);
-          ddAdd(r, sh, sl, -r[0], -r[1]);
-          sh = r[0];
-          sl = r[1];
-        }
-        if (rh === 0) {
-          sh = 0;
-          sl = 0;
-        } else {
-          ddDiv(r, sh, sl, rh, rl);
-          sh = r[0];
-          sl = r[1];
-        }
-        ah[i * m + j] = sh;
-        al[i * m + j] = sl;
-      }
-    }
-    this.#determined = true;
-
-    // Coefficients: R_xx β' = r_xy by back substitution, then β = β'·s_y/s_x (exact).
-    for (let i = k - 1; i >= 0; i--) {
-      let sh = ah[i * m + k];
-      let sl = al[i * m + k];
-      for (let j = i + 1; j < k; j++) {
-        ddMul(r, ah[i * m + j], al[i * m + j], bh[j], bl[j]);
-        ddAdd(r, sh, sl, -r[0], -r[1]);
-        sh = r[0];
-        sl = r[1];
-      }
-      ddDiv(r, sh, sl, ah[i * m + i], al[i * m + i]);
-      bh[i] = r[0];
-      bl[i] = r[1];
-    }
-    const sy = scale[k];
-    for (let j = 0; j < k; j++) {
-      const f = sy / scale[j];
-      bh[j] *= f;
-      bl[j] *= f;
-      this.#beta[j] = bh[j] + bl[j];
-    }
-
-    // SSE = (R_yy·s_y)²; SST = A_yy (centred with intercept, Σy² without); R² = 1 − SSE/SST.
-    const ry = ah[k * m + k];
-    ddMul(r, ry, al[k * m + k], ry, al[k * m + k]);
-    const sseH = r[0] * sy * sy;
-    const sseL = r[1] * sy * sy;
-    let totH = this.#mo.crossHi[this.#mo.diag[k]];
-    let totL = this.#mo.crossLo[this.#mo.diag[k]];
-    if (this.intercept) {
-      ddMul(r, this.#mo.sumHi[k], this.#mo.sumLo[k], meanH[k], meanL[k]);
-      ddAdd(r, totH, totL, -r[0], -r[1]);
-      totH = r[0];
-      totL = r[1];
-    }
-    if (totH > 0) {
-      ddDiv(r, sseH, sseL, totH, totL);
-      ddAdd(r, 1, 0, -r[0], -r[1]);
-      this.#r2 = Math.min(1, Math.max(0, r[0] + r[1]));
-    }
-
-    // Intercept a = ȳ − Σ bⱼx̄ⱼ with the means x̄ⱼ = z₀ⱼ + Σ(zⱼ − z₀ⱼ)/n, in double-double.
-    if (this.intercept) {
-      for (let j = 0; j < m; j++) {
-        ddAdd(r, meanH[j], meanL[j], this.#mo.shift[j], 0);
-        meanH[j] = r[0];
-        meanL[j] = r[1];
-      }
-      let ih = meanH[k];
-      let il = meanL[k];
-      for (let j = 0; j < k; j++) {
-        ddMul(r, bh[j], bl[j], meanH[j], meanL[j]);
-        ddAdd(r, ih, il, -r[0], -r[1]);
-        ih = r[0];
-        il = r[1];
-      }
-      this.#interceptValue = ih + il;
-    }
-
-    const df = n - p;
-    if (df <= 0) return; // the fit interpolates: standard errors 0 by convention
-    ddDiv(r, sseH, sseL, df, 0);
-    this.#s2h = r[0];
-    this.#s2l = r[1];
-    ddSqrt(r, r[0], r[1]);
-    this.#se = r[0] + r[1];
-  }
-
-  /** The standard errors for the current solution (after #solve; cached, O(k³)). */
-  #standardErrors(): void {
-    const r = this.#r;
-    if (this.#errorsVersion === this.#mo.version) return;
-    this.#errorsVersion = this.#mo.version;
-    if (!this.#determined || this.#work === null || (this.#s2h === 0 && this.#s2l === 0)) return;
-    const k = this.k;
-    const m = this.#mo.m;
-    const n = this.#mo.n;
-    const s2h = this.#s2h;
-    const s2l = this.#s2l;
-    const { ah, al, scale, meanH, meanL, wH, wL, invH, invL } = this.#work;
-
-    // Var(bᵢ) = s²·((RᵀR)⁻¹)ᵢᵢ/sᵢ² with (RᵀR)⁻¹ = R⁻¹R⁻ᵀ: squared row norms of R⁻¹.
-    for (let j = 0; j < k; j++) {
-      ddDiv(r, 1, 0, ah[j * m + j], al[j * m + j]);
-      invH[j * k + j] = r[0];
-      invL[j * k + j] = r[1];
-      for (let i = j - 1; i >= 0; i--) {
-        let sh = 0;
-        let sl = 0;
-        for (let l = i + 1; l <= j; l++) {
-          ddMul(r, ah[i * m + l], al[i * m + l], invH[l * k + j], invL[l * k + j]);
-          ddAdd(r, sh, sl, r[0], r[1]);
-          sh = r[0];
-          sl = r[1];
-        }
-        ddDiv(r, -sh, -sl, ah[i * m + i], al[i * m + i]);
-        invH[i * k + j] = r[0];
-        invL[i * k + j] = r[1];
-      }
-    }
-    for (let i = 0; i < k; i++) {
-      let sh = 0;
-      let sl = 0;
-      for (let j = i; j < k; j++) {
-        ddMul(r, invH[i * k + j], invL[i * k + j], invH[i * k + j], invL[i * k + j]);
-        ddAdd(r, sh, sl, r[0], r[1]);
-        sh = r[0];
-        sl = r[1];
-      }
-      ddMul(r, sh, sl, s2h, s2l);
-      ddSqrt(r, r[0], r[1]);
-      this.#seBeta[i] = (r[0] + r[1]) / scale[i];
-    }
-
-    if (this.intercept) {
-      // Var(a) = s²(1/n + x̄ᵀC⁻¹x̄), x̄ᵀC⁻¹x̄ = ‖w‖² with Rᵀw = D⁻¹x̄ (forward substitution).
-      let qh = 0;
-      let ql = 0;
-      for (let i = 0; i < k; i++) {
-        let sh = meanH[i] / scale[i];
-        let sl = meanL[i] / scale[i];
-        for (let l = 0; l < i; l++) {
-          ddMul(r, ah[l * m + i], al[l * m + i], wH[l], wL[l]);
-          ddAdd(r, sh, sl, -r[0], -r[1]);
-          sh = r[0];
-          sl = r[1];
-        }
-        ddDiv(r, sh, sl, ah[i * m + i], al[i * m + i]);
-        wH[i] = r[0];
-        wL[i] = r[1];
-        ddMul(r, wH[i], wL[i], wH[i], wL[i]);
-        ddAdd(r, qh, ql, r[0], r[1]);
-        qh = r[0];
-        ql = r[1];
-      }
-      ddDiv(r, 1, 0, n, 0);
-      ddAdd(r, qh, ql, r[0], r[1]);
-      ddMul(r, r[0], r[1], s2h, s2l);
-      ddSqrt(r, r[0], r[1]);
-      this.#seIntercept = r[0] + r[1];
-    }
-  }
 }
