@@ -70,21 +70,10 @@
  * @module
  */
 
-import {
-  ddAdd,
-  ddDiv,
-  ddMul,
-  doubleDouble,
-  UNIT_ROUNDOFF as U,
-} from "./least_squares/double_double.ts";
 import { LeastSquaresError } from "./least_squares/errors.ts";
+import { Line } from "./least_squares/line.ts";
 import { Moments } from "./least_squares/moments.ts";
-import {
-  type LeastSquaresFit,
-  type LeastSquaresStats,
-  RANK_TOLERANCE,
-  Solver,
-} from "./least_squares/solve.ts";
+import { type LeastSquaresFit, type LeastSquaresStats, Solver } from "./least_squares/solve.ts";
 
 export { MAX_MAGNITUDE, roundedPower } from "./least_squares/double_double.ts";
 export { LeastSquaresError, type LeastSquaresErrorCode } from "./least_squares/errors.ts";
@@ -169,11 +158,7 @@ export class LeastSquares {
   readonly #mo: Moments; // the rows' shifted moments
   readonly #solver: Solver; // the general solve and its statistics
 
-  // The closed-form line (k = 1 with intercept) for #lineVersion: see #line.
-  #lineVersion = -1;
-  #lineA = 0;
-  #lineB = 0;
-  readonly #r = doubleDouble(); // the double-double register of merge, reshift and solve
+  readonly #line = new Line(); // the closed-form line, for k = 1 with intercept
 
   /**
    * Makes an empty state for `k` features (an integer from 1 to 1024), with an intercept unless
@@ -342,66 +327,8 @@ export class LeastSquares {
    * {@linkcode LeastSquares.fit} costs more to allocate than the solve at k = 1.
    */
   fitValues(): number[] {
-    if (this.k === 1 && this.intercept) return this.#line();
+    if (this.k === 1 && this.intercept) return this.#line.values(this.#mo);
     return this.#solver.values(this.#mo);
-  }
-
-  /**
-   * The line y ≈ a + b·x in closed form, b = Cxy / Cxx and a = ȳ − b·x̄, from the same
-   * double-double moments and with the same tests of determinacy as the general solve (whose
-   * Cholesky factor, scaling and statistics a line does not need): at one commit per row this is
-   * the runner's hot path, ≈ 0.4 µs instead of ≈ 1.5 µs. Fewer double-double roundings: it is
-   * within |v|·ε of the exact least-squares line of the float64 inputs, and agrees with `fit()`
-   * to the last bit but for rare one-ulp differences (both tested).
-   */
-  #line(): number[] {
-    if (this.#lineVersion !== this.#mo.version) {
-      this.#lineVersion = this.#mo.version;
-      this.#lineA = 0;
-      this.#lineB = 0;
-      const n = this.#mo.n;
-      if (n >= 2) this.#solveLine(n);
-    }
-    return [this.#lineA, this.#lineB];
-  }
-
-  #solveLine(n: number): void {
-    const r = this.#r;
-    const sumHi = this.#mo.sumHi;
-    const sumLo = this.#mo.sumLo;
-    const crossHi = this.#mo.crossHi;
-    const crossLo = this.#mo.crossLo;
-    // Means of x − x₀ and y − y₀; Cxx = Sxx − Sx·x̄, Cxy = Sxy − Sx·ȳ (packed: 0 = xx, 1 = xy).
-    ddDiv(r, sumHi[0], sumLo[0], n, 0);
-    const mxH = r[0];
-    const mxL = r[1];
-    ddDiv(r, sumHi[1], sumLo[1], n, 0);
-    const myH = r[0];
-    const myL = r[1];
-    ddMul(r, sumHi[0], sumLo[0], mxH, mxL);
-    ddAdd(r, crossHi[0], crossLo[0], -r[0], -r[1]);
-    const cxxH = r[0];
-    const cxxL = r[1];
-    // x is constant, relative to the rounding its history may have left, as in #solve: there
-    // Cxx must exceed 16 × noise, and the scaled Cholesky pivot the tolerance 65536 × noise / Cxx.
-    const s = Math.abs(sumHi[0]);
-    const noise = U * (this.#mo.crossMag[0] + (2 * s * this.#mo.sumMag[0]) / n +
-      4 * (Math.abs(crossHi[0]) + (s * s) / n));
-    if (!(cxxH > 16 * noise) || !(Math.max(RANK_TOLERANCE, 65536 * (noise / cxxH)) < 1)) return;
-    ddMul(r, sumHi[0], sumLo[0], myH, myL);
-    ddAdd(r, crossHi[1], crossLo[1], -r[0], -r[1]);
-    ddDiv(r, r[0], r[1], cxxH, cxxL);
-    const bH = r[0];
-    const bL = r[1];
-    // a = (y₀ + ȳ) − b·(x₀ + x̄), in double-double.
-    ddAdd(r, mxH, mxL, this.#mo.shift[0], 0);
-    ddMul(r, bH, bL, r[0], r[1]);
-    const bxH = r[0];
-    const bxL = r[1];
-    ddAdd(r, myH, myL, this.#mo.shift[1], 0);
-    ddAdd(r, r[0], r[1], -bxH, -bxL);
-    this.#lineA = r[0] + r[1];
-    this.#lineB = bH + bL;
   }
 
   /** The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions). */
