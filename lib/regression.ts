@@ -73,10 +73,12 @@
 import { LeastSquaresError } from "./least_squares/errors.ts";
 import { Line } from "./least_squares/line.ts";
 import { Moments } from "./least_squares/moments.ts";
+import { decode, encode, type LeastSquaresJSON } from "./least_squares/serial.ts";
 import { type LeastSquaresFit, type LeastSquaresStats, Solver } from "./least_squares/solve.ts";
 
 export { MAX_MAGNITUDE, roundedPower } from "./least_squares/double_double.ts";
 export { LeastSquaresError, type LeastSquaresErrorCode } from "./least_squares/errors.ts";
+export type { LeastSquaresJSON } from "./least_squares/serial.ts";
 export {
   type LeastSquaresFit,
   type LeastSquaresStats,
@@ -88,32 +90,6 @@ export interface LeastSquaresOptions {
   /** Fit an intercept a (default true); false fits y ≈ b·x through the origin. */
   readonly intercept?: boolean;
 }
-
-/**
- * The serialized form of a {@linkcode LeastSquares} state, from {@linkcode LeastSquares.toJSON}:
- * exact (every accumulator's 64 bits, so a restored state continues bit for bit as the original)
- * and compact — its length depends on k alone: 8·(5(k + 1) + (k + 1)(k + 2)) bytes of `data`,
- * base64-encoded (172 characters at k = 1, 972 at k = 6, 4172 at k = 16), plus ≈ 80.
- */
-export interface LeastSquaresJSON {
-  /** The number of features. */
-  readonly k: number;
-  /** Whether the model has an intercept. */
-  readonly intercept: boolean;
-  /** The number of rows held. */
-  readonly n: number;
-  /** Updates since the shift was last checked. */
-  readonly since: number;
-  /** Whether the shift z₀ has been set (by the first row). */
-  readonly shifted: boolean;
-  /**
-   * The arrays z₀, Σd (hi, lo), Σddᵀ (hi, lo, packed upper triangle) and the rounding bounds of
-   * both, as little-endian float64, base64-encoded.
-   */
-  readonly data: string;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /**
  * The running state of a least-squares fit of y on k features, with an intercept (default) or
@@ -238,23 +214,7 @@ export class LeastSquares {
    * ```
    */
   toJSON(): LeastSquaresJSON {
-    const arrays = this.#mo.arrays();
-    const bytes = new Uint8Array(8 * arrays.reduce((total, a) => total + a.length, 0));
-    const view = new DataView(bytes.buffer);
-    let offset = 0;
-    for (const a of arrays) {
-      for (let i = 0; i < a.length; i++, offset += 8) view.setFloat64(offset, a[i], true);
-    }
-    let binary = "";
-    for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
-    return {
-      k: this.k,
-      intercept: this.intercept,
-      n: this.#mo.n,
-      since: this.#mo.since,
-      shifted: this.#mo.shifted,
-      data: btoa(binary),
-    };
+    return encode(this.#mo);
   }
 
   /**
@@ -264,42 +224,9 @@ export class LeastSquares {
    * missing or of the wrong type, or `data` does not hold the arrays of k features.
    */
   static fromJSON(json: unknown): LeastSquares {
-    const bad = (why: string) =>
-      new LeastSquaresError("invalid-snapshot", `not a serialized least-squares state: ${why}`);
-    if (typeof json !== "object" || json === null) throw bad("not an object");
-    const o = json as Partial<Record<keyof LeastSquaresJSON, unknown>>;
-    const { k, intercept, n, since, shifted, data } = o;
-    if (typeof k !== "number" || !Number.isInteger(k) || k < 1 || k > 1024) throw bad("k");
-    if (typeof intercept !== "boolean" || typeof shifted !== "boolean") {
-      throw bad("intercept or shifted is not a boolean");
-    }
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw bad("n");
-    if (typeof since !== "number" || !Number.isInteger(since) || since < 0) throw bad("since");
-    if (typeof data !== "string") throw bad("data is not a string");
-    let binary: string;
-    try {
-      binary = atob(data);
-    } catch {
-      throw bad("data is not base64");
-    }
-    const state = new LeastSquares(k, { intercept });
-    const arrays = state.#mo.arrays();
-    const length = 8 * arrays.reduce((total, a) => total + a.length, 0);
-    if (binary.length !== length) {
-      throw bad(`data holds ${binary.length} bytes, k = ${k} needs ${length}`);
-    }
-    const bytes = new Uint8Array(length);
-    for (let i = 0; i < length; i++) bytes[i] = binary.charCodeAt(i);
-    const view = new DataView(bytes.buffer);
-    let offset = 0;
-    for (const a of arrays) {
-      for (let i = 0; i < a.length; i++, offset += 8) {
-        const v = view.getFloat64(offset, true);
-        if (!Number.isFinite(v)) throw bad("data holds a value that is not finite");
-        a[i] = v;
-      }
-    }
-    state.#mo.restore(n, since, shifted);
+    const moments = decode(json);
+    const state = new LeastSquares(moments.k, { intercept: moments.intercept });
+    state.#mo.copyFrom(moments);
     return state;
   }
 
