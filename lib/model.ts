@@ -23,7 +23,7 @@
  */
 
 import { parseNumber } from "./protocol.ts";
-import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./regression.ts";
+import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./least_squares.ts";
 
 /** The target column when none is named. */
 export const DEFAULT_TARGET = "y";
@@ -106,7 +106,7 @@ export function checkModelOptions(options: ModelOptions): string | undefined {
  * @example
  * ```ts
  * import { Model } from "./model.ts";
- * import { LeastSquares } from "./regression.ts";
+ * import { LeastSquares } from "./least_squares.ts";
  * const model = Model.bind({ stats: true }, ["x", "y"]);
  * if (!(model instanceof Model)) throw new Error(model.problem);
  * model.columns; // ["a", "b", "n", "r2", "se", "se_a", "se_b"]

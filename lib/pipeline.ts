@@ -12,7 +12,7 @@
 import { Changelog, type ChangeRow } from "./changelog.ts";
 import { checkModelOptions, type DesignRow, Model, type ModelOptions } from "./model.ts";
 import { Decoder, type Format, type Message } from "./protocol.ts";
-import { LeastSquares, LeastSquaresError, type LeastSquaresJSON } from "./regression.ts";
+import { LeastSquares, LeastSquaresError, type LeastSquaresJSON } from "./least_squares.ts";
 import { Window, type WindowSpec } from "./window.ts";
 
 /**

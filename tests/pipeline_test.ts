@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ChangeRow } from "../lib/changelog.ts";
 import { Pipeline } from "../lib/pipeline.ts";
 import type { Message } from "../lib/protocol.ts";
-import { LeastSquares } from "../lib/regression.ts";
+import { LeastSquares } from "../lib/least_squares.ts";
 
 const messages = (...values: string[]): Message[] =>
   values.map((value, i) => ({ value, position: `line ${i + 1}` }));

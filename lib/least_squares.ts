@@ -105,7 +105,7 @@ export interface LeastSquaresOptions {
  *
  * @example
  * ```ts
- * import { LeastSquares, LeastSquaresError } from "./regression.ts";
+ * import { LeastSquares, LeastSquaresError } from "./least_squares.ts";
  * const s = new LeastSquares(2); // y ≈ a + b₁x₁ + b₂x₂
  * s.add([0, 0], 1);
  * s.add([1, 0], 3);
@@ -205,7 +205,7 @@ export class LeastSquares {
    *
    * @example
    * ```ts
-   * import { LeastSquares } from "./regression.ts";
+   * import { LeastSquares } from "./least_squares.ts";
    * const s = new LeastSquares(1);
    * s.add([1], 2);
    * s.add([2], 3.5);
@@ -262,6 +262,4 @@ export class LeastSquares {
   stats(): LeastSquaresStats {
     return this.#solver.stats(this.#mo);
   }
-
-  // -------------------------------------------------------------------------------------------
 }
