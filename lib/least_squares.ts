@@ -4,68 +4,12 @@
  * `remove` (sliding windows, retractions), `merge` of two states, and a stable `fit`. Pure: no
  * I/O, no clock, no randomness.
  *
- * ## Numerics: error-free accumulation of shifted cross-products, double-double solve
- *
- * The state is the count n and the sums Σd and Σddᵀ of the augmented row z = (x₁ … x_k, y)
- * shifted by a reference row, d = z − z₀ (with an intercept; without one the raw moments are the
- * model and z₀ = 0). z₀ is the first row added, moved to the running mean whenever the rows have
- * drifted away from it (a sliding window over epoch timestamps), so the sums stay of the size of
- * the centred co-moments. Every row's contribution is formed without error — the shift by Knuth's
- * TwoSum, each product by Dekker's TwoProduct with Veltkamp's split — and added to double-double
- * (≈ 106-bit) accumulators, whose rounding (≈ 5e-32 of their magnitude per update) is the only
- * error in the state; a running bound of it is kept per column. So:
- *
- * - `remove` subtracts exactly what `add` added, and removing the last row resets the state;
- *   a window of 1 000 rows slid 1e7 times (k = 1; 1e5 times at k = 4; x ≈ 1.7e9) gives, to
- *   the last bit of every reported double, the fit and statistics of a fresh state holding its
- *   rows;
- * - `merge` re-expresses the other state's sums about this state's z₀ in double-double and adds
- *   them: the result equals one pass over both inputs to ≈ 1e-30 of the sums;
- * - row order changes only the last bits of the double-double sums.
- *
- * `fit` centres the sums (C = Σddᵀ − ΣdΣdᵀ/n) in double-double, scales each column by a power of
- * two, and solves by a double-double Cholesky factorisation of the augmented matrix [C c; cᵀ Syy],
- * whose last pivot is the residual sum of squares. With ≈ 31 significant digits in C, even the
- * squared condition number of the normal equations of NIST's Filip (smallest scaled pivot
- * 3.7e-15) leaves 13.3 correct digits of the exact least-squares solution of its float64 inputs
- * (16 or more on the other NIST sets; checked in rational arithmetic). What remains against
- * NIST's certified values is the inputs' own rounding: Filip's x¹ … x¹⁰ rounded to float64 move
- * its exact solution to 7.6 correct digits, which this reaches.
- *
- * Chosen by measurement against two prototypes, in one harness: streaming each NIST StRD set row
- * by row (minimum LRE of the certified coefficients), a window of 1 000 rows (x ≈ 1.7e9) slid
- * 1e5 times (largest relative difference of the coefficients to a fresh fit), and add-only rows
- * per second (k = 1 | k = 16):
- *
- * | method                                 | Longley | Wampler1 | Wampler5 | Filip        | drift k=4 | add/s           |
- * | -------------------------------------- | ------- | -------- | -------- | ------------ | --------- | --------------- |
- * | (a) Welford/Chan co-moments + Cholesky | 11.9    | 6.3      | 6.3      | undetermined | 5e-8      | 9.4 M / 1.65 M  |
- * | (b) Givens updating, AS 274, double    | 11.4    | 9.0      | 6.7      | 6.75         | 8e-3      | 6.5 M / 1.53 M  |
- * | (c) this: error-free double-double     | 14.6    | 15       | 15       | 7.61         | 0         | 4.1 M / 0.68 M  |
- *
- * (c) is the only one that reaches the float64-design limit on every set and does not drift;
- * it costs ≈ 2× the updates of (a). Measured with `Deno.bench` on its own (no harness
- * allocation): ≈ 7 M adds/s at k = 1, 4 M at k = 4, 0.75 M at k = 16, a sliding window about
- * half that per row (one add and one remove). `fit()` costs ≈ 2 µs at k = 1, 6 µs at k = 4,
- * 60 µs at k = 16 (a double-double Cholesky); `stats()` adds the O(k³) standard errors.
- *
- * References:
- * - B. P. Welford, "Note on a method for calculating corrected sums of squares and products",
- *   Technometrics 4(3):419–420, 1962 — the streaming co-moment update measured as (a).
- * - T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for
- *   computing sample variances", Stanford STAN-CS-79-773, 1979; "Algorithms for computing the
- *   sample variance: analysis and recommendations", The American Statistician 37(3):242–247,
- *   1983 — the pairwise combination of two states (`merge`) and the value of shifting the data
- *   by a point near the mean before summing.
- * - W. M. Gentleman, "Least squares computations by Givens transformations without square
- *   roots", J. Inst. Maths Applics 12:329–336, 1973, and A. J. Miller, "Algorithm AS 274: Least
- *   squares routines to supplement those of Gentleman", Applied Statistics 41(2):458–478, 1992 —
- *   QR updating (and downdating by negative weights), measured as (b).
- * - T. J. Dekker, "A floating-point technique for extending the available precision",
- *   Numerische Mathematik 18:224–242, 1971; D. E. Knuth, The Art of Computer Programming,
- *   vol. 2, §4.2.2 — TwoProduct, TwoSum and double-double arithmetic.
- * - NIST/ITL Statistical Reference Datasets, Linear Least Squares Regression
- *   (https://www.itl.nist.gov/div898/strd/lls/lls.shtml) — the certified test problems.
+ * The state is a facade over one module per concept, in `least_squares/`: `moments.ts` (the
+ * shifted moments, accumulated without error in double-double: update, revert, merge),
+ * `solve.ts` (centring, scaled double-double Cholesky, standard errors), `line.ts` (the closed
+ * form for one feature), `serial.ts` (the JSON form), `double_double.ts` (the arithmetic) and
+ * `errors.ts`. How and why — the method, its measured alternatives, the NIST StRD results and the
+ * references — is in docs/numerics.md.
  *
  * @module
  */
