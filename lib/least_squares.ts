@@ -49,24 +49,28 @@ export interface LeastSquaresOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LeastSquares, LeastSquaresError } from "./least_squares.ts";
  * const s = new LeastSquares(2); // y ≈ a + b₁x₁ + b₂x₂
  * s.add([0, 0], 1);
  * s.add([1, 0], 3);
  * s.add([0, 1], 4);
  * s.add([1, 1], 6);
- * s.fit(); // { determined: true, intercept: 1, coefficients: Float64Array [2, 3] }
- * s.stats().r2; // 1
+ * assert.deepEqual(s.fit(), {
+ *   determined: true,
+ *   intercept: 1,
+ *   coefficients: Float64Array.of(2, 3),
+ * });
+ * assert.equal(s.stats().r2, 1);
  * s.remove([1, 1], 6); // a retraction: as if the row had never come
  * s.remove([0, 1], 4);
- * s.fit(); // { determined: false, intercept: 0, coefficients: Float64Array [0, 0] }
+ * assert.deepEqual(s.fitValues(), [0, 0, 0]); // two rows, three unknowns: undetermined
  * s.remove([1, 0], 3);
  * s.remove([0, 0], 1); // count 0: exactly the empty state
- * try {
- *   s.remove([0, 0], 1); // a retraction below zero is refused
- * } catch (e) {
- *   if (!(e instanceof LeastSquaresError) || e.code !== "remove-from-empty") throw e;
- * }
+ * assert.throws(
+ *   () => s.remove([0, 0], 1), // a retraction below zero is refused
+ *   (e) => e instanceof LeastSquaresError && e.code === "remove-from-empty",
+ * );
  * ```
  */
 export class LeastSquares {
@@ -133,6 +137,23 @@ export class LeastSquares {
    * over both inputs up to double-double rounding. Merging a state into itself doubles it.
    *
    * @throws {LeastSquaresError} `incompatible-merge` when k or the intercept option differ.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeastSquares } from "./least_squares.ts";
+   * const left = new LeastSquares(1);
+   * const right = new LeastSquares(1);
+   * const all = new LeastSquares(1);
+   * for (const [x, y] of [[0, 1], [1, 2.5], [2, 5], [3, 6.5]]) {
+   *   (x < 2 ? left : right).add([x], y);
+   *   all.add([x], y);
+   * }
+   * left.merge(right);
+   * assert.equal(left.count, 4);
+   * assert.deepEqual(left.fitValues(), all.fitValues());
+   * assert.deepEqual(left.fitValues(), [0.9, 1.9]);
+   * ```
    */
   merge(other: LeastSquares): void {
     this.#mo.merge(other.#mo);
@@ -149,12 +170,17 @@ export class LeastSquares {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LeastSquares } from "./least_squares.ts";
    * const s = new LeastSquares(1);
    * s.add([1], 2);
    * s.add([2], 3.5);
    * const copy = LeastSquares.fromJSON(JSON.parse(JSON.stringify(s)));
-   * copy.fit(); // the same fit, bit for bit: { determined: true, intercept: 0.5, coefficients: [1.5] }
+   * assert.deepEqual(copy.fit(), s.fit()); // bit for bit
+   * assert.deepEqual(copy.fitValues(), [0.5, 1.5]);
+   * copy.add([3], 5); // and it continues as the original would
+   * s.add([3], 5);
+   * assert.deepEqual(copy.toJSON(), s.toJSON());
    * ```
    */
   toJSON(): LeastSquaresJSON {
@@ -202,7 +228,22 @@ export class LeastSquares {
     return this.#solver.values(this.#mo);
   }
 
-  /** The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions). */
+  /**
+   * The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeastSquares } from "./least_squares.ts";
+   * const s = new LeastSquares(1);
+   * for (const [x, y] of [[0, 1], [1, 2], [2, 2], [3, 3]]) s.add([x], y);
+   * const { n, df, r2, se, seIntercept, seCoefficients } = s.stats();
+   * assert.deepEqual([n, df, r2], [4, 2, 0.9]);
+   * assert.ok(Math.abs(se - Math.sqrt(0.1)) < 1e-15);
+   * assert.ok(Math.abs(seIntercept - Math.sqrt(0.07)) < 1e-15);
+   * assert.ok(Math.abs(seCoefficients[0] - Math.sqrt(0.02)) < 1e-15);
+   * ```
+   */
   stats(): LeastSquaresStats {
     return this.#solver.stats(this.#mo);
   }
