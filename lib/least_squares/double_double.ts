@@ -7,7 +7,10 @@
  * Every operation writes its result into a register the caller owns — a {@linkcode DoubleDouble},
  * `r[0]` the hi part and `r[1]` the lo part — and returns nothing, so that no call allocates: the
  * solve runs thousands of them per fit. Each owner (a state's moments, its solver, its line) keeps
- * its own register; there is no shared mutable state here.
+ * its own register; there is no shared mutable state here. (The former design wrote every result
+ * to one module-level register; measured against it — add + fit per row at k = 4 and add + line at
+ * k = 1, CPU time, interleaved runs — a module-level register, here or in the solver, gained
+ * nothing beyond this machine's ±3 % noise, so none is kept.)
  *
  * References: T. J. Dekker, "A floating-point technique for extending the available precision",
  * Numerische Mathematik 18:224–242, 1971; D. E. Knuth, The Art of Computer Programming, vol. 2,
