@@ -30,8 +30,14 @@
  * @module
  */
 
-import { ddAdd, ddMul, doubleDouble, MAX_MAGNITUDE, SPLITTER } from "./double_double.ts";
-import { UNIT_ROUNDOFF } from "./double_double.ts";
+import {
+  ddAdd,
+  ddMul,
+  doubleDouble,
+  MAX_MAGNITUDE,
+  SPLITTER,
+  UNIT_ROUNDOFF,
+} from "./double_double.ts";
 import { LeastSquaresError } from "./errors.ts";
 
 /** How many updates between checks whether the rows have drifted away from the shift z₀. */
