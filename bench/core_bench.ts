@@ -6,7 +6,7 @@
 import { changeLines, inputLines } from "../lib/csv_rows.ts";
 import { Pipeline } from "../lib/pipeline.ts";
 import { Decoder, type Message } from "../lib/protocol.ts";
-import { LeastSquares } from "../lib/regression.ts";
+import { LeastSquares } from "../lib/least_squares.ts";
 
 const N = 100_000;
 const xs = Float64Array.from({ length: N }, (_, i) => 1.7e9 + i);

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { LeastSquares } from "../lib/regression.ts";
+import { LeastSquares } from "../lib/least_squares.ts";
 import { PythonRandom } from "../lib/random.ts";
 
 /** Rows per benchmark iteration. */

@@ -21,11 +21,16 @@ export interface ChangeRow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Changelog } from "./changelog.ts";
  * const log = new Changelog();
- * log.next([0, 0], 0); // [{ values: [0, 0], time: 0, diff: 1 }]
- * log.next([0, 0], 1); // []
- * log.next([1, 2], 2); // [{ values: [0, 0], time: 2, diff: -1 }, { values: [1, 2], time: 2, diff: 1 }]
+ * assert.deepEqual(log.next([0, 0], 0), [{ values: [0, 0], time: 0, diff: 1 }]);
+ * assert.deepEqual(log.next([0, 0], 1), []);
+ * assert.deepEqual(log.next([1, 2], 2), [
+ *   { values: [0, 0], time: 2, diff: -1 },
+ *   { values: [1, 2], time: 2, diff: 1 },
+ * ]);
+ * assert.deepEqual(log.current, [1, 2]);
  * ```
  */
 export class Changelog {

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { LeastSquaresJSON } from "./regression.ts";
+import type { LeastSquaresJSON } from "./least_squares.ts";
 
 /** The version written; others are refused. */
 export const CHECKPOINT_VERSION = 3;

@@ -14,7 +14,16 @@ import { stringify } from "csv-stringify/sync";
 import type { ChangeRow } from "./changelog.ts";
 import type { ErrorRow, InputRow } from "./rows.ts";
 
-/** The header line of a change stream or input log with these columns. */
+/**
+ * The header line of a change stream or input log with these columns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headerLine } from "./csv_rows.ts";
+ * assert.equal(headerLine(["a", "b"]), "a,b,time,diff\n");
+ * ```
+ */
 export function headerLine(columns: readonly string[]): string {
   return stringify([[...columns, "time", "diff"]]);
 }
@@ -32,8 +41,10 @@ export const ERROR_HEADER = "position,reason,raw\n";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inputLines } from "./csv_rows.ts";
- * inputLines([{ values: ["0", "0.5"], time: 0, diff: 1 }]); // '"0","0.5",0,1\n'
+ * assert.equal(inputLines([{ values: ["0", "0.5"], time: 0, diff: 1 }]), '"0","0.5",0,1\n');
+ * assert.equal(inputLines([{ values: ['say "hi"'], time: 1, diff: -1 }]), '"say ""hi""",1,-1\n');
  * ```
  */
 export function inputLines(rows: readonly InputRow[]): string {
@@ -52,8 +63,9 @@ export function inputLines(rows: readonly InputRow[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { changeLines } from "./csv_rows.ts";
- * changeLines([{ values: [0.1, 2], time: 3, diff: -1 }]); // "0.1,2,3,-1\n"
+ * assert.equal(changeLines([{ values: [0.1, 2], time: 3, diff: -1 }]), "0.1,2,3,-1\n");
  * ```
  */
 export function changeLines(rows: readonly ChangeRow[]): string {
@@ -75,7 +87,19 @@ function fieldsOf(values: readonly number[]): string {
   return lastFields;
 }
 
-/** Error log lines: position, reason and the raw message, quoted where CSV needs it. */
+/**
+ * Error log lines: position, reason and the raw message, quoted where CSV needs it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorLines } from "./csv_rows.ts";
+ * assert.equal(
+ *   errorLines([{ position: "in.csv:3", reason: "not a number", raw: "1,abc" }]),
+ *   'in.csv:3,not a number,"1,abc"\n',
+ * );
+ * ```
+ */
 export function errorLines(rows: readonly ErrorRow[]): string {
   if (rows.length === 0) return "";
   return stringify(rows.map((r) => [r.position, r.reason, r.raw]));

@@ -24,7 +24,7 @@ export const DEFAULT_HOST = "127.0.0.1";
  * assert.deepEqual(parseListenAddress("8080"), { hostname: "127.0.0.1", port: 8080 });
  * assert.deepEqual(parseListenAddress("0.0.0.0:80"), { hostname: "0.0.0.0", port: 80 });
  * assert.deepEqual(parseListenAddress("[::1]:0"), { hostname: "::1", port: 0 });
- * assert.match(String(parseListenAddress("localhost").problem), /PORT/);
+ * assert.match(String((parseListenAddress("localhost") as { problem: string }).problem), /PORT/);
  * ```
  */
 export function parseListenAddress(text: string): ListenAddress | { problem: string } {

@@ -23,7 +23,7 @@
  */
 
 import { parseNumber } from "./protocol.ts";
-import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./regression.ts";
+import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./least_squares.ts";
 
 /** The target column when none is named. */
 export const DEFAULT_TARGET = "y";
@@ -61,9 +61,14 @@ export interface DesignRow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkModelOptions } from "./model.ts";
- * checkModelOptions({ features: ["x", "y"] }); // '--features names the target "y": …'
- * checkModelOptions({ features: ["x"], degree: 3 }); // undefined
+ * assert.equal(
+ *   checkModelOptions({ features: ["x", "y"] }),
+ *   '--features names the target "y": a column cannot predict itself ' +
+ *     "(choose the target with --target)",
+ * );
+ * assert.equal(checkModelOptions({ features: ["x"], degree: 3 }), undefined);
  * ```
  */
 export function checkModelOptions(options: ModelOptions): string | undefined {
@@ -105,19 +110,27 @@ export function checkModelOptions(options: ModelOptions): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Model } from "./model.ts";
- * import { LeastSquares } from "./regression.ts";
+ * import { LeastSquares } from "./least_squares.ts";
  * const model = Model.bind({ stats: true }, ["x", "y"]);
  * if (!(model instanceof Model)) throw new Error(model.problem);
- * model.columns; // ["a", "b", "n", "r2", "se", "se_a", "se_b"]
+ * assert.deepEqual(model.columns, ["a", "b", "n", "r2", "se", "se_a", "se_b"]);
+ * assert.equal(model.describe(), "y on x with statistics");
  * const state = new LeastSquares(model.k);
  * for (const values of [["0", "1"], ["1", "3"], ["2", "5"]]) {
  *   const row = model.read(values);
  *   if ("reason" in row) throw new Error(row.reason);
  *   state.add(row.x, row.y);
  * }
- * model.values(state); // [1, 2, 3, 1, 0, 0, 0]
- * model.read(["1", "abc"]); // { reason: 'column "y": "abc" is not a decimal number' }
+ * assert.deepEqual(model.values(state), [1, 2, 3, 1, 0, 0, 0]);
+ * assert.deepEqual(model.read(["1", "abc"]), {
+ *   reason: 'column "y": "abc" is not a decimal number',
+ * });
+ * assert.deepEqual(Model.bind({}, ["t", "v"]), {
+ *   problem: 'the columns are t,v, with no "y" to fit: send a header naming it, ' +
+ *     "or choose the target with --target",
+ * });
  * ```
  */
 export class Model {

@@ -36,8 +36,11 @@ export const REFERENCE: NoisyLineOptions = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { noisyLine, REFERENCE } from "./noisy_line.ts";
- * noisyLine(REFERENCE).next().value; // [0, 0.06888437030500963]
+ * const points = [...noisyLine(REFERENCE)];
+ * assert.equal(points.length, 10);
+ * assert.deepEqual(points[0], [0, 0.06888437030500963]);
  * ```
  */
 export function* noisyLine(options: NoisyLineOptions): Generator<[x: number, y: number]> {

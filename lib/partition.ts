@@ -11,7 +11,7 @@ import type { ErrorRow } from "./rows.ts";
 import type { DesignRow } from "./model.ts";
 import { PendingRows } from "./pending_rows.ts";
 import type { Message } from "./protocol.ts";
-import { LeastSquares } from "./regression.ts";
+import { LeastSquares } from "./least_squares.ts";
 import { Window, type WindowSpec } from "./window.ts";
 
 /**

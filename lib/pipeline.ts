@@ -15,7 +15,7 @@ import { CHECKPOINT_VERSION, type CheckpointData, encodeCheckpoint } from "./che
 import { checkModelOptions, Model, type ModelOptions } from "./model.ts";
 import { EarlyMessages, Partition } from "./partition.ts";
 import { COMMIT, Decoder, type Event, type Format, type Message } from "./protocol.ts";
-import { LeastSquares, LeastSquaresError } from "./regression.ts";
+import { LeastSquares, LeastSquaresError } from "./least_squares.ts";
 import type { ErrorRow, InputRow } from "./rows.ts";
 import type { WindowSpec } from "./window.ts";
 

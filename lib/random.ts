@@ -22,9 +22,11 @@ const LOWER_MASK = 0x7fffffff;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PythonRandom } from "./random.ts";
  * const rng = new PythonRandom(0);
- * rng.random(); // 0.8444218515250481, as Python's random.seed(0); random.random()
+ * // As Python's random.seed(0); random.random(); random.random()
+ * assert.deepEqual([rng.random(), rng.random()], [0.8444218515250481, 0.7579544029403025]);
  * ```
  */
 export class PythonRandom {

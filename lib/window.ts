@@ -21,18 +21,21 @@ export type WindowSpec = { readonly rows: number } | { readonly ms: number };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Window } from "./window.ts";
  * const last2 = new Window<string>({ rows: 2 });
  * last2.push("a");
  * last2.push("b");
  * last2.push("c");
- * last2.evict(); // ["a"]
+ * assert.deepEqual(last2.evict(), ["a"]);
+ * assert.deepEqual(last2.items(), ["b", "c"]);
  * const minute = new Window<string>({ ms: 60_000 });
  * minute.push("p", 1_000);
  * minute.push("q", 30_000);
  * minute.advance(61_000);
- * minute.evict(); // ["p"]: 1 000 ≤ 61 000 − 60 000
- * minute.take((row) => row === "q"); // "q", retracted: the window is empty
+ * assert.deepEqual(minute.evict(), ["p"]); // 1 000 ≤ 61 000 − 60 000
+ * assert.equal(minute.take((row) => row === "q"), "q"); // retracted
+ * assert.equal(minute.size, 0);
  * ```
  */
 export class Window<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkModelOptions, Model, type ModelOptions } from "../lib/model.ts";
-import { LeastSquares } from "../lib/regression.ts";
+import { LeastSquares } from "../lib/least_squares.ts";
 import { readNistFixture, roundedPower } from "./nist.ts";
 
 function bound(options: ModelOptions, columns: string[]): Model {

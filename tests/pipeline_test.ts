@@ -3,7 +3,7 @@ import type { ChangeRow } from "../lib/changelog.ts";
 import { decodeCheckpoint } from "../lib/checkpoint.ts";
 import { Pipeline } from "../lib/pipeline.ts";
 import type { Message } from "../lib/protocol.ts";
-import { LeastSquares } from "../lib/regression.ts";
+import { LeastSquares } from "../lib/least_squares.ts";
 
 const messages = (...values: string[]): Message[] =>
   values.map((value, i) => ({ value, position: `line ${i + 1}` }));

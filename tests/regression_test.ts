@@ -4,7 +4,7 @@ import {
   LeastSquaresError,
   type LeastSquaresFit,
   type LeastSquaresStats,
-} from "../lib/regression.ts";
+} from "../lib/least_squares.ts";
 import { PythonRandom } from "../lib/random.ts";
 import {
   features,
