@@ -6,23 +6,8 @@ import { parse } from "csv-parse/sync";
 /** The project's root folder. */
 export const ROOT = new URL("..", import.meta.url).pathname;
 
-/**
- * The reference run's folder: `shared/reference/` beside the repository, or beside a folder
- * above it (a clone in a subfolder of the workspace).
- */
-export const REFERENCE_DIR = referenceDir();
-
-function referenceDir(): string {
-  const candidates = ["../../shared/reference/", "../../../shared/reference/"]
-    .map((relative) => new URL(relative, import.meta.url).pathname);
-  return candidates.find((dir) => {
-    try {
-      return Deno.statSync(dir).isDirectory;
-    } catch {
-      return false;
-    }
-  }) ?? candidates[0];
-}
+/** The reference run's folder: the tables of the Pathway article, kept in `examples/reference/`. */
+export const REFERENCE_DIR = `${ROOT}examples/reference/`;
 
 /** What a finished command printed. */
 export interface Ran {
