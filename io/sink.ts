@@ -176,7 +176,10 @@ export class Sink {
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
     } catch (e) {
-      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      if (!(e instanceof Deno.errors.BrokenPipe)) {
+        const where = this.#target === "-" ? "standard output" : this.#target;
+        throw new Error(`cannot write ${where}: ${(e as Error).message}`, { cause: e });
+      }
       this.#closed = true;
       throw new SinkClosedError(this.#target, { cause: e });
     }

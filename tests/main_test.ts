@@ -163,3 +163,25 @@ Deno.test("a closed standard output (| head -3) ends the run quietly, with statu
     assert.doesNotMatch(ran.stderr, /Broken pipe|os error 32|closed by its reader/);
   });
 });
+
+Deno.test("a full disk ends the run with status 1, naming the file", async () => {
+  await inDir(async (dir) => {
+    const ran = await sh(
+      `printf 'x,y\\n0,1\\n*COMMIT*\\n' | ${deno("main.ts")} --from - --output /dev/full`,
+      dir,
+    );
+    assert.equal(ran.code, 1, ran.stderr);
+    assert.match(ran.stderr, /cannot write \/dev\/full: No space left on device/);
+    assert.doesNotMatch(ran.stderr, /Uncaught|at file:/);
+  });
+});
+
+Deno.test("several topics, or a name Kafka refuses, are usage errors", async () => {
+  await inDir(async (dir) => {
+    for (const topic of ["-t a -t b", "-t a,b", "-t 'bad name'"]) {
+      const ran = await sh(`${deno("main.ts")} ${topic}`, dir);
+      assert.equal(ran.code, 2, ran.stderr);
+      assert.match(ran.stderr, /one topic at a time|is not a Kafka topic name/);
+    }
+  });
+});

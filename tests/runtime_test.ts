@@ -269,6 +269,53 @@ Deno.test({
       },
     );
 
+    await t.step(
+      "a missing topic: Ctrl-C and --idle-exit-ms end the wait, with status 0",
+      async () => {
+        await inDir(async (dir) => {
+          const child = spawnMain(`${b} -t ${freshTopic()}`, dir);
+          await new Promise((r) => setTimeout(r, 2500));
+          child.kill("SIGINT");
+          const ran = await finished(child, "main.ts waiting for a topic", 15_000);
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(ran.stderr, /does not exist yet; waiting for it/);
+          assert.match(ran.stderr, /0 rows, 0 commits, 0 errors/);
+          const idle = await sh(`${MAIN} ${b} -t ${freshTopic()} --idle-exit-ms 1500`, dir);
+          assert.equal(idle.code, 0, idle.stderr);
+          assert.match(idle.stderr, /0 rows, 0 commits, 0 errors/);
+        });
+      },
+    );
+
+    await t.step("during an outage, --idle-exit-ms and Ctrl-C still end the run", async () => {
+      if (broker.kind !== "local") return;
+      await inDir(async (dir) => {
+        const topic = freshTopic();
+        await kcat(topic, await line(100, dir), dir);
+        await Deno.mkdir(`${dir}/a`);
+        await Deno.mkdir(`${dir}/b`);
+        const idle = spawnMain(
+          `${b} -t ${topic} -X group.id=a-${topic} --idle-exit-ms 4000`,
+          `${dir}/a`,
+        );
+        const stopped = spawnMain(`${b} -t ${topic} -X group.id=b-${topic}`, `${dir}/b`);
+        await grows(`${dir}/a/regression_input.csv`, 100);
+        await grows(`${dir}/b/regression_input.csv`, 100);
+        await broker.stop();
+        try {
+          const ran = await finished(idle, "main.ts with the broker down", 30_000);
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(ran.stderr, /100 rows, 100 commits, 0 errors/);
+          stopped.kill("SIGINT");
+          const interrupted = await finished(stopped, "main.ts stopped during an outage", 30_000);
+          assert.equal(interrupted.code, 0, interrupted.stderr);
+          assert.match(interrupted.stderr, /100 rows, 100 commits, 0 errors/);
+        } finally {
+          await broker.start();
+        }
+      });
+    });
+
     await t.step("3 partitions, header on partition 0, rows arriving first elsewhere", async () => {
       await inDir(async (dir) => {
         const topic = freshTopic();
