@@ -891,7 +891,9 @@ export class OutputTopic {
       transactionalId: options.transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+      // A transaction's first request often meets the previous one's markers still being
+      // written (CONCURRENT_TRANSACTIONS): retrying soon keeps transactions quick.
+      retry: { retries: 10, initialRetryTime: 20, maxRetryTime: 2000 },
     });
     try {
       await producer.connect();
