@@ -13,9 +13,9 @@ import { type Format, FORMATS } from "./lib/protocol.ts";
 import type { WindowSpec } from "./lib/window.ts";
 import { feed } from "./io/feed.ts";
 import { FileSource } from "./io/file_source.ts";
-import { KafkaSource } from "./io/kafka/client.ts";
+import { KafkaSource, OutputTopic, transactionalId } from "./io/kafka/client.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
-import { describeSettings } from "./io/kafka/settings.ts";
+import { describeSettings, type KafkaSettings, SettingsError } from "./io/kafka/settings.ts";
 import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
 import { RemoteRunner } from "./io/runner_worker.ts";
 import { grant } from "./io/permissions.ts";
@@ -88,6 +88,13 @@ Outputs (created or truncated; a Kafka group that resumes from its checkpoint ap
                        (default regression_errors.csv)
   --output-format F    csv or jsonl (JSON Lines, one object per change row); default: jsonl
                        when --output ends in .jsonl or .json, else csv
+  --output-topic NAME  Kafka: also write the change stream to topic NAME, one JSON object per
+                       change row (as --output-format jsonl), exactly once: each batch's rows
+                       and the group's offsets (with their checkpoints) are committed in one
+                       Kafka transaction (transactional id kafka-regression/GROUP/TOPIC; a
+                       restart fences the run it replaces). Read NAME with
+                       isolation.level=read_committed, or rows of aborted transactions show.
+                       One instance per group; --reset writes the stream to NAME again
   The files are locked while a run writes them: a second run on the same files refuses to start.
 
 Views of the fit:
@@ -133,6 +140,7 @@ const OPTIONS = {
   output: { type: "string", default: "regression_output_stream.csv" },
   errors: { type: "string", default: "regression_errors.csv" },
   "output-format": { type: "string" },
+  "output-topic": { type: "string" },
   quiet: { type: "boolean", default: false },
   serve: { type: "string" },
   plot: { type: "string" },
@@ -162,7 +170,11 @@ function topicOf(given: readonly string[] | undefined): string {
         "which Kafka keeps within a topic's partitions only: run one main.ts per topic",
     );
   }
-  const [name] = names;
+  return checkTopicName(names[0]);
+}
+
+/** `name` if it is a valid Kafka topic name; a usage error otherwise. */
+function checkTopicName(name: string): string {
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(name) || name === "." || name === "..") {
     throw new UsageError(
       `"${name}" is not a Kafka topic name: use 1 to 249 letters, digits, '.', '_' or '-'`,
@@ -261,11 +273,14 @@ function options(args: string[]) {
     serve = address;
   }
   if (values.plot === "") throw new UsageError("--plot needs a file name, e.g. --plot fit.svg");
+  const topic = topicOf(values.topic);
+  const outputTopic = outputTopicOf(values["output-topic"], values.from, topic);
   return {
     ...values,
     outputFormat: changes,
     serve,
-    topic: topicOf(values.topic),
+    topic,
+    outputTopic,
     format,
     columns: values.columns?.split(","),
     model,
@@ -277,6 +292,27 @@ function options(args: string[]) {
     progressMs: wholeNumber("progress-ms", values["progress-ms"]) ?? 0,
     autocommitMs: wholeNumber("autocommit-ms", values["autocommit-ms"]) ?? 0,
   };
+}
+
+/** The `--output-topic`, if given: a topic name, with Kafka input, other than the input topic. */
+function outputTopicOf(
+  name: string | undefined,
+  from: string | undefined,
+  topic: string,
+): string | undefined {
+  if (name === undefined) return undefined;
+  if (from !== undefined) {
+    throw new UsageError(
+      "--output-topic needs Kafka input: it commits the input's offsets in the same " +
+        "transaction as the rows. With --from, write the change stream to a file (--output)",
+    );
+  }
+  if (name === topic) {
+    throw new UsageError(
+      `--output-topic ${name} is the topic read (-t): name another topic for the change stream`,
+    );
+  }
+  return checkTopicName(name);
 }
 
 function isDevice(path: string): boolean {
@@ -335,6 +371,7 @@ async function main(args: string[]): Promise<number> {
     },
     outputs: opts.outputs,
     outputFormat: opts.outputFormat,
+    changeMessages: opts.outputTopic !== undefined,
   };
   // The status line, the live page and the plot file.
   let live: LiveView;
@@ -417,31 +454,50 @@ async function openSource(
   }
   const { settings, ca } = await resolveKafka(opts);
   const topic = opts.topic;
-  const opened = await KafkaSource.open(settings, ca, {
-    topic,
-    tickMs: tickMs(opts),
-    reset: opts.reset,
-    untilEnd: opts["until-end"],
-    waitForTopicMs: opts.idleExitMs,
-    signal,
-    events: {
-      waitingForTopic: () => say(`topic "${topic}" does not exist yet; waiting for it`),
-      connectionLost: (reason) => say(`connection lost (${reason}); trying again`),
-      connectionBack: (ms) => say(`connection back after ${(ms / 1000).toFixed(1)} s`),
-      skipped: (partition, from, to) =>
-        say(
-          `records ${from} to ${to} of ${topic}/${partition} were deleted (retention) before ` +
-            "this group read them: their rows are missing (see the error log)",
-        ),
-    },
-  });
-  if (opened === undefined) return undefined;
+  // Opened before the group's offsets are read: it fences the run it replaces and lets the
+  // broker settle that run's open transaction, whose commit may move the offsets.
+  const output = await openOutputTopic(opts, settings, ca);
+  let opened;
+  try {
+    opened = await KafkaSource.open(settings, ca, {
+      topic,
+      tickMs: tickMs(opts),
+      reset: opts.reset,
+      untilEnd: opts["until-end"],
+      waitForTopicMs: opts.idleExitMs,
+      signal,
+      events: {
+        waitingForTopic: () => say(`topic "${topic}" does not exist yet; waiting for it`),
+        connectionLost: (reason) => say(`connection lost (${reason}); trying again`),
+        connectionBack: (ms) => say(`connection back after ${(ms / 1000).toFixed(1)} s`),
+        skipped: (partition, from, to) =>
+          say(
+            `records ${from} to ${to} of ${topic}/${partition} were deleted (retention) before ` +
+              "this group read them: their rows are missing (see the error log)",
+          ),
+      },
+      output,
+    });
+  } catch (e) {
+    await output?.close();
+    throw e;
+  }
+  if (opened === undefined) {
+    await output?.close();
+    return undefined;
+  }
   say(
     `reading topic "${topic}" (${opened.partitions} partition${
       opened.partitions === 1 ? "" : "s"
     }) at ${describeSettings(settings)}, group "${settings.groupId}"` +
       (opts.reset ? ", started over (--reset)" : ""),
   );
+  if (output !== undefined) {
+    say(
+      `writing the change stream to topic "${output.topic}" too, exactly once (transactional ` +
+        `id "${output.transactionalId}"): read it with isolation.level=read_committed`,
+    );
+  }
   const source = opened.source;
   return {
     source,
@@ -449,6 +505,26 @@ async function openSource(
     where: `group "${settings.groupId}"`,
     lag: () => source.lag(),
   };
+}
+
+/** The `--output-topic`'s transactional producer, if one was asked for. */
+async function openOutputTopic(
+  opts: Options,
+  settings: KafkaSettings,
+  ca: string | undefined,
+): Promise<OutputTopic | undefined> {
+  if (opts.outputTopic === undefined) return undefined;
+  if (!settings.enableAutoCommit) {
+    throw new SettingsError(
+      "enable.auto.commit",
+      "--output-topic commits the offsets in its transactions, so enable.auto.commit=false " +
+        "cannot hold: drop -X enable.auto.commit=false, or --output-topic",
+    );
+  }
+  return await OutputTopic.open(settings, ca, {
+    topic: opts.outputTopic,
+    transactionalId: transactionalId(settings.groupId, opts.topic),
+  });
 }
 
 function tickMs(opts: Options): number {
@@ -521,7 +597,8 @@ async function stream(
       say(
         `offsets are not committed: ${problem}. A restart of this consumer group reads the ` +
           "topic again as auto.offset.reset says (default: from the beginning) and rewrites " +
-          "the outputs",
+          "the outputs" + (opts.outputTopic === undefined ? "" : ` (topic "${opts.outputTopic}" ` +
+            "then gets the change stream again, after what it holds: not exactly once)"),
       ),
     onProcessed: (processed) => live.update(processed, lag?.()),
   });

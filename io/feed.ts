@@ -76,10 +76,11 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       source.stop();
     }
     for (const note of processed.notes) options.onNote?.(note);
-    if (processed.acks.length > 0) {
-      const acks = processed.acks;
-      acknowledged = acknowledged.then(() => source.acknowledge(acks));
-    } else if (processed.noCheckpoint !== undefined && source.redelivers && !warned) {
+    const { acks, changes = [] } = processed;
+    if (acks.length > 0 || changes.length > 0) {
+      acknowledged = acknowledged.then(() => source.acknowledge(acks, changes));
+    }
+    if (acks.length === 0 && processed.noCheckpoint !== undefined && source.redelivers && !warned) {
       warned = true;
       options.onNoCheckpoint?.(processed.noCheckpoint);
     }

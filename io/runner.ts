@@ -15,6 +15,7 @@ import {
   writerBytes,
 } from "../lib/checkpoint.ts";
 import { ERROR_HEADER, errorLines, headerLine, inputLines } from "../lib/csv_rows.ts";
+import { jsonChangeObjects } from "../lib/jsonl_rows.ts";
 import { type ChangeText, changeText, type OutputFormat } from "../lib/output_format.ts";
 import { type ViewDelta, ViewTap, type ViewTapOptions } from "../lib/view_tap.ts";
 import {
@@ -47,6 +48,11 @@ export interface RunnerOptions {
   readonly outputFormat?: OutputFormat;
   /** Collect the fit and a sample of points for the views; each reply then carries a delta. */
   readonly view?: ViewTapOptions;
+  /**
+   * Hand back each batch's change rows as JSON objects too ({@linkcode Processed.changes}), for
+   * a source that publishes them with its offsets (`--output-topic`).
+   */
+  readonly changeMessages?: boolean;
 }
 
 /** What a run resumes from: the checkpoint that says how far its files go. */
@@ -69,6 +75,12 @@ export interface Opened {
 export interface Processed {
   /** What the source may commit (every partition held, at once); empty when nothing changed. */
   readonly acks: readonly Ack[];
+  /**
+   * With {@linkcode RunnerOptions.changeMessages}: the change rows this batch wrote, one JSON
+   * object text each (as the JSON Lines file holds them), in order. The source publishes them
+   * with `acks`, in one transaction.
+   */
+  readonly changes?: readonly string[];
   /** Why no checkpoint could be written (offsets then stay uncommitted), if so. */
   readonly noCheckpoint?: string;
   /** The commit counter reached `maxCommits`. */
@@ -133,6 +145,8 @@ export class Runner implements RunnerApi {
   readonly #writer: string;
   readonly #changes: ChangeText;
   readonly #tap: ViewTap | undefined;
+  /** The change rows as JSON objects since the last reply, when asked for. */
+  #messages: string[] | undefined;
   #sinks: { input: Sink; output: Sink; errors: Sink } | undefined;
   #inputHeader = false;
   #outputHeader = false;
@@ -152,6 +166,7 @@ export class Runner implements RunnerApi {
     this.#autocommitMs = options.pipeline.autocommitMs ?? 0;
     this.#changes = changeText(options.outputFormat ?? "csv");
     this.#tap = options.view && new ViewTap(options.view);
+    this.#messages = options.changeMessages ? [] : undefined;
     this.#pipeline = new Pipeline({
       ...options.pipeline,
       maxCheckpointBytes: (options.pipeline.maxCheckpointBytes ?? MAX_CHECKPOINT_BYTES) -
@@ -260,7 +275,11 @@ export class Runner implements RunnerApi {
     const sinks = this.#sinks!;
     this.#headers();
     sinks.input.append(inputLines(out.inputRows));
-    sinks.output.append(this.#changes.lines(this.#pipeline.outputColumns ?? [], out.changes));
+    const columns = this.#pipeline.outputColumns ?? [];
+    sinks.output.append(this.#changes.lines(columns, out.changes));
+    if (this.#messages !== undefined && out.changes.length > 0) {
+      for (const text of jsonChangeObjects(columns, out.changes)) this.#messages.push(text);
+    }
     this.#tap?.take(out, this.#pipeline.model);
     sinks.errors.append(errorLines(out.errors));
   }
@@ -301,8 +320,11 @@ export class Runner implements RunnerApi {
     }
     await this.#flush();
     const { acks, noCheckpoint } = this.#acks(committed);
+    const changes = this.#messages;
+    if (changes !== undefined) this.#messages = [];
     return {
       acks,
+      changes,
       noCheckpoint,
       done: pipeline.done,
       fatal: pipeline.fatal,

@@ -59,8 +59,13 @@ export interface Source {
   readonly redelivers: boolean;
   /** The items, in order; `[]` batches after a while without messages. */
   items(): AsyncIterable<SourceItem>;
-  /** Commits `acks` (every partition held, at once). */
-  acknowledge(acks: readonly Ack[]): Promise<void>;
+  /**
+   * Commits `acks` (every partition held, at once). `changes` are the change rows of the same
+   * batches (JSON object texts), for a source that publishes them in one transaction with the
+   * offsets (Kafka with `--output-topic`); other sources ignore them. Called with empty `acks`
+   * when rows came but no checkpoint could be made.
+   */
+  acknowledge(acks: readonly Ack[], changes?: readonly string[]): Promise<void>;
   /** Ends the items after the one at hand. */
   stop(): void;
   /** Lets go of the source. */

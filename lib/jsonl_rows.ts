@@ -23,15 +23,36 @@ import type { ChangeRow } from "./changelog.ts";
  * ```
  */
 export function jsonlChangeLines(columns: readonly string[], rows: readonly ChangeRow[]): string {
+  return rows.length === 0 ? "" : jsonChangeObjects(columns, rows).join("\n") + "\n";
+}
+
+/**
+ * Change rows in `columns` as JSON objects, one text each (the lines of
+ * {@linkcode jsonlChangeLines} without their newlines): the messages of `--output-topic`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonChangeObjects } from "./jsonl_rows.ts";
+ * assert.deepEqual(jsonChangeObjects(["a"], [{ values: [1], time: 0, diff: 1 }]), [
+ *   '{"a":1,"time":0,"diff":1}',
+ * ]);
+ * ```
+ */
+export function jsonChangeObjects(
+  columns: readonly string[],
+  rows: readonly ChangeRow[],
+): string[] {
   // The keys' JSON text once per call; values are numbers, whose JSON text is String(v).
   const keys = columns.map((c) => `${JSON.stringify(c)}:`);
-  let text = "";
-  for (const r of rows) {
-    let line = "{";
-    for (let i = 0; i < keys.length; i++) line += `${keys[i]}${jsonNumber(r.values[i])},`;
-    text += `${line}"time":${r.time},"diff":${r.diff}}\n`;
+  const objects = new Array<string>(rows.length);
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j];
+    let text = "{";
+    for (let i = 0; i < keys.length; i++) text += `${keys[i]}${jsonNumber(r.values[i])},`;
+    objects[j] = `${text}"time":${r.time},"diff":${r.diff}}`;
   }
-  return text;
+  return objects;
 }
 
 /** A number's JSON text; JSON has no NaN or Infinity (a fit never holds them): null. */

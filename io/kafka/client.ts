@@ -7,7 +7,15 @@
  * @module
  */
 
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, Producer } from "kafkajs";
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaConfig,
+  PartitionOffset,
+  Producer,
+} from "kafkajs";
 import process from "node:process";
 import { consumerLag, type PartitionLag } from "../../lib/consumer_lag.ts";
 import type { Message } from "../../lib/protocol.ts";
@@ -181,6 +189,11 @@ export interface SourceOptions {
   readonly signal?: AbortSignal;
   /** What to tell the user. */
   readonly events?: SourceEvents;
+  /**
+   * Publish the change rows to this topic: each acknowledgement's rows, offsets and checkpoints
+   * in one transaction, instead of the plain offset commit. The source closes it.
+   */
+  readonly output?: OutputTopic;
 }
 
 /** What {@linkcode KafkaSource.open} found: the source, and the checkpoint to resume from. */
@@ -209,7 +222,8 @@ interface Held {
  * consumer group reads. Asking for the next item means the previous one was handed on.
  *
  * - Offsets are committed only by {@linkcode KafkaSource.acknowledge}, with each partition's
- *   checkpoint as the commit's metadata.
+ *   checkpoint as the commit's metadata — with an {@linkcode OutputTopic}, in its transaction
+ *   together with the change rows.
  * - After a rebalance, a partition this run still reads keeps its state: kafkajs delivers again
  *   from the committed offset, and the pipeline skips what it already took. A partition that
  *   another member moved on (its committed offset is past what this run read) is restored from
@@ -237,6 +251,7 @@ export class KafkaSource implements Source {
   readonly #topic: string;
   readonly #tickMs: number;
   readonly #events: SourceEvents;
+  readonly #output: OutputTopic | undefined;
   readonly #queue: Delivery[] = [];
   readonly #held = new Map<number, Held>();
   #assigned = new Set<number>();
@@ -271,6 +286,7 @@ export class KafkaSource implements Source {
     this.#topic = options.topic;
     this.#tickMs = options.tickMs;
     this.#events = options.events ?? {};
+    this.#output = options.output;
     this.#ends = ends;
     this.name = `topic "${options.topic}"`;
     this.#consumer = kafka.consumer({
@@ -585,7 +601,8 @@ export class KafkaSource implements Source {
    * still reads. While the connection is lost the commit is kept and sent again once it is back
    * (a later one includes it); only errors that retrying cannot mend are thrown.
    */
-  async acknowledge(acks: readonly Ack[]): Promise<void> {
+  async acknowledge(acks: readonly Ack[], changes: readonly string[] = []): Promise<void> {
+    if (this.#output !== undefined) return await this.#publish(this.#output, acks, changes);
     if (!this.#settings.enableAutoCommit || acks.length === 0) return;
     const mine = acks.filter((a) => this.#assigned.has(a.partition));
     if (mine.length === 0) return;
@@ -606,6 +623,23 @@ export class KafkaSource implements Source {
     }
   }
 
+  /**
+   * With an output topic: the change rows and the offsets (with their checkpoints) of the
+   * partitions this run still reads, in one transaction. A failure ends the run (no retry here:
+   * a restart resumes from the last transaction that committed, and fences this one).
+   */
+  async #publish(output: OutputTopic, acks: readonly Ack[], changes: readonly string[]) {
+    const partitions: CheckpointOffset[] = acks
+      .filter((a) => this.#assigned.has(a.partition))
+      .map((a) => ({ partition: a.partition, offset: String(a.offset), metadata: a.checkpoint }));
+    if (partitions.length === 0 && changes.length === 0) return;
+    await output.publish(changes, {
+      groupId: this.#groupId,
+      topic: this.#topic,
+      partitions,
+    });
+  }
+
   /** Commits what is owed, if the connection allows, then leaves the group and disconnects. */
   async close(): Promise<void> {
     this.stop();
@@ -615,6 +649,7 @@ export class KafkaSource implements Source {
     if (this.#owed !== undefined) await bounded(this.acknowledge(this.#owed));
     await bounded(this.#consumer.disconnect());
     await bounded(this.#admin.disconnect());
+    if (this.#output !== undefined) await bounded(this.#output.close());
   }
 }
 
@@ -758,4 +793,218 @@ export class KafkaProducer {
   async close(): Promise<void> {
     await this.#producer.disconnect().catch(() => {});
   }
+}
+
+/**
+ * An offset to commit with a checkpoint as its metadata. kafkajs's `sendOffsets` is typed with
+ * `{ partition, offset }` only, but hands its partitions unchanged to TxnOffsetCommit, whose
+ * request carries each partition's `metadata` (kafkajs 2.2.4,
+ * `src/protocol/requests/txnOffsetCommit/v0/request.js`): the checkpoint travels in the
+ * transaction.
+ */
+type CheckpointOffset = PartitionOffset & { readonly metadata: string };
+
+/** The offsets a transaction commits: a group's on one topic. */
+export interface TransactionOffsets {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partitions: readonly CheckpointOffset[];
+}
+
+/** Options of {@linkcode OutputTopic.open}. */
+export interface OutputTopicOptions {
+  /** The topic the change rows go to (its partition 0, so that they stay in order). */
+  readonly topic: string;
+  /** The transactional id (see {@linkcode transactionalId}). */
+  readonly transactionalId: string;
+}
+
+/**
+ * The transactional id of a consumer group reading a topic with `--output-topic`: stable, so that
+ * a restarted run fences the one it replaces (whose open transaction the broker then aborts).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { transactionalId } from "./client.ts";
+ * assert.equal(transactionalId("kafka-regression", "linear-regression"),
+ *   "kafka-regression/kafka-regression/linear-regression");
+ * ```
+ */
+export function transactionalId(groupId: string, topic: string): string {
+  return `kafka-regression/${groupId}/${topic}`;
+}
+
+/** How many bytes of change rows one produce request of a transaction carries at most. */
+const SEND_BYTES = 256 << 10;
+
+/**
+ * The change stream as a Kafka topic, exactly once: kafkajs's transactional producer. Each
+ * {@linkcode OutputTopic.publish} is one transaction holding change rows (one message each, in
+ * order, to partition 0) and the consumer group's offsets with their checkpoints, so the rows of
+ * the input a group committed are in the topic once — for consumers that read with
+ * `isolation.level=read_committed`: aborted transactions' rows stay in the log, hidden only
+ * from them.
+ *
+ * Opening it (kafkajs's `connect`: InitProducerId) fences any older producer with the same
+ * transactional id and lets the broker finish that one's open transaction (aborted, or committed
+ * if its commit had begun) — so a run opens it before it reads the group's offsets.
+ *
+ * @example
+ * ```ts ignore
+ * const output = await OutputTopic.open(settings, undefined, {
+ *   topic: "fit",
+ *   transactionalId: transactionalId(settings.groupId, "linear-regression"),
+ * });
+ * await output.publish(['{"a":0,"b":1,"time":0,"diff":1}'], undefined);
+ * await output.close();
+ * ```
+ */
+export class OutputTopic {
+  readonly #producer: Producer;
+  readonly #settings: KafkaSettings;
+  /** The topic written. */
+  readonly topic: string;
+  /** The transactional id. */
+  readonly transactionalId: string;
+
+  private constructor(producer: Producer, settings: KafkaSettings, options: OutputTopicOptions) {
+    this.#producer = producer;
+    this.#settings = settings;
+    this.topic = options.topic;
+    this.transactionalId = options.transactionalId;
+  }
+
+  /**
+   * Connects the transactional producer, fencing the previous one of the same transactional id.
+   *
+   * @throws {KafkaError} when the broker cannot be reached, refuses the client, or does not
+   * allow transactions (they need `transaction.state.log.*` to fit the cluster).
+   */
+  static async open(
+    settings: KafkaSettings,
+    ca: string | undefined,
+    options: OutputTopicOptions,
+  ): Promise<OutputTopic> {
+    const producer = (await client(settings, ca)).producer({
+      allowAutoTopicCreation: true,
+      transactionalId: options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // A transaction's first request often meets the previous one's markers still being
+      // written (CONCURRENT_TRANSACTIONS): retrying soon keeps transactions quick.
+      retry: { retries: 10, initialRetryTime: 20, maxRetryTime: 2000 },
+    });
+    try {
+      await producer.connect();
+    } catch (e) {
+      await producer.disconnect().catch(() => {});
+      throw explainTransaction(
+        e,
+        settings,
+        options.transactionalId,
+        `starting transactions for topic "${options.topic}"`,
+      );
+    }
+    return new OutputTopic(producer, settings, options);
+  }
+
+  /**
+   * Writes `rows` (JSON texts, in order) and commits `offsets` in one transaction. When it fails
+   * before the commit, it is aborted: none of it happened. When the commit itself fails, its
+   * outcome is unknown until the next run with this transactional id opens (which settles it
+   * either way, and resumes from the offsets that went with the last committed rows).
+   *
+   * @throws {KafkaError} when the transaction failed; the producer is of no further use.
+   */
+  async publish(rows: readonly string[], offsets: TransactionOffsets | undefined): Promise<void> {
+    const doing = `writing to topic "${this.topic}"`;
+    let transaction;
+    try {
+      transaction = await this.#producer.transaction();
+    } catch (e) {
+      throw explainTransaction(e, this.#settings, this.transactionalId, doing);
+    }
+    try {
+      for (const chunk of chunks(rows, SEND_BYTES)) {
+        await transaction.send({
+          topic: this.topic,
+          messages: chunk.map((value) => ({ value, partition: 0 })),
+        });
+      }
+      if (offsets !== undefined && offsets.partitions.length > 0) {
+        await transaction.sendOffsets({
+          consumerGroupId: offsets.groupId,
+          topics: [{ topic: offsets.topic, partitions: [...offsets.partitions] }],
+        });
+      }
+    } catch (e) {
+      await transaction.abort().catch(() => {});
+      throw explainTransaction(
+        e,
+        this.#settings,
+        this.transactionalId,
+        `${doing} (the transaction was aborted: a restart writes its rows again, once)`,
+      );
+    }
+    try {
+      await transaction.commit();
+    } catch (e) {
+      throw explainTransaction(
+        e,
+        this.#settings,
+        this.transactionalId,
+        `committing a transaction to topic "${this.topic}" (its outcome is settled when the ` +
+          "next run with this group opens: it resumes after the rows that made it, once)",
+      );
+    }
+  }
+
+  /** Disconnects. */
+  async close(): Promise<void> {
+    await this.#producer.disconnect().catch(() => {});
+  }
+}
+
+/** `rows` in runs of at most `bytes` characters (each run at least one row). */
+function* chunks(rows: readonly string[], bytes: number): Generator<string[]> {
+  let chunk: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    if (chunk.length > 0 && size + row.length > bytes) {
+      yield chunk;
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(row);
+    size += row.length;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** {@linkcode explain}, knowing the transactions' own failures: fenced, not allowed. */
+function explainTransaction(
+  error: unknown,
+  settings: KafkaSettings,
+  id: string,
+  doing: string,
+): KafkaError {
+  const all = [error, (error as { cause?: unknown })?.cause]
+    .map((e) => `${(e as Error)?.message} ${(e as { type?: unknown })?.type}`).join(" ");
+  if (/PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|fenced|epoch/i.test(all)) {
+    return new KafkaError(
+      `${doing}: another run took over the transactional id "${id}" (the same group reading ` +
+        "the same topic, with --output-topic): this one stops. With --output-topic, run one " +
+        "instance per consumer group",
+      { cause: error },
+    );
+  }
+  if (/TRANSACTIONAL_ID_AUTHORIZATION|Transactional Id authorization/i.test(all)) {
+    return new KafkaError(
+      `${doing}: the broker does not let this user write transactions as "${id}": grant it ` +
+        `WRITE and DESCRIBE on the TransactionalId "${id}" (and WRITE on the output topic)`,
+      { cause: error },
+    );
+  }
+  return explain(error, settings, doing);
 }
