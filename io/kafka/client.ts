@@ -615,6 +615,12 @@ export class KafkaSource implements Source {
       })));
       this.#owed = undefined;
     } catch (e) {
+      if (rebalancing(e)) {
+        // The group moved on to a new generation: after the rebalance, a later commit of the
+        // partitions still held covers this one (those given away are not committed by us).
+        this.#owed = acks;
+        return;
+      }
       if (!retriable(e)) {
         throw explain(e, this.#settings, `committing offsets of topic "${this.#topic}"`);
       }
@@ -651,6 +657,26 @@ export class KafkaSource implements Source {
     await bounded(this.#admin.disconnect());
     if (this.#output !== undefined) await bounded(this.#output.close());
   }
+}
+
+/** The group errors a commit meets while the group rebalances (kafkajs calls some final). */
+const REBALANCE_ERRORS = [
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+  "REBALANCE_IN_PROGRESS",
+  "NOT_COORDINATOR",
+  "COORDINATOR_NOT_AVAILABLE",
+  "COORDINATOR_LOAD_IN_PROGRESS",
+];
+
+/** Whether a commit failed because the group is rebalancing. */
+function rebalancing(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === "string" && REBALANCE_ERRORS.includes(type)) return true;
+    if (/generation id is not valid|member id is not valid|rebalanc/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** Whether a kafkajs error is one that retrying can mend (a connection, a rebalance). */
