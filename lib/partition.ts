@@ -21,7 +21,7 @@ import { Window, type WindowSpec } from "./window.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { Partition } from "./partition.ts";
- * const p = new Partition(0, { k: 1, intercept: true });
+ * const p = new Partition(0, { k: 1, intercept: true }, (raw) => raw.split(","));
  * p.state.add([1], 2);
  * assert.equal(p.state.count, 1);
  * assert.equal(p.ackOffset, undefined); // nothing read yet
@@ -55,12 +55,13 @@ export class Partition {
   constructor(
     id: number,
     model: { readonly k: number; readonly intercept: boolean },
+    valuesOf: (raw: string) => readonly string[],
     window?: WindowSpec,
   ) {
     this.id = id;
     this.state = new LeastSquares(model.k, { intercept: model.intercept });
     this.window = window && new Window(window);
-    this.pending = new PendingRows(model.k);
+    this.pending = new PendingRows(model.k, valuesOf);
   }
 
   /**

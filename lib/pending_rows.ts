@@ -1,9 +1,9 @@
 /**
  * Rows received but not yet closed by a commit, held compactly: the numbers of each design row in
- * one growing `Float64Array`, and the text the input log needs as one reference per row — the
- * message itself where its values are its comma-separated fields (the common case), the values
- * otherwise. No object is made per row, so memory follows the bytes of the messages, not a
- * kilobyte of objects per row.
+ * one growing `Float64Array`, and the message itself, from which the values the input log needs
+ * come back — its comma-separated fields in the common case, else decoded again. No object is made
+ * per row, so memory follows the bytes of the messages (about 100 bytes a row of `x,y`, message
+ * and position included), not a kilobyte of objects per row.
  *
  * @module
  */
@@ -26,9 +26,9 @@ export interface PendingRow {
   readonly raw: string;
 }
 
-/** What {@linkcode PendingRows.push} takes. */
-export interface NewPendingRow extends PendingRow {
-  /** Whether `values` are exactly `raw.split(",")`, so that only `raw` needs keeping. */
+/** What {@linkcode PendingRows.push} takes: a row without its values, which `raw` gives back. */
+export interface NewPendingRow extends Omit<PendingRow, "values"> {
+  /** Whether the values are exactly `raw.split(",")`; else the holder's `valuesOf` gives them. */
   readonly split: boolean;
 }
 
@@ -39,34 +39,36 @@ export interface NewPendingRow extends PendingRow {
  * ```ts
  * import assert from "node:assert/strict";
  * import { PendingRows } from "./pending_rows.ts";
- * const rows = new PendingRows(1);
- * rows.push({
- *   row: { x: [2], y: 5 }, values: ["2", "5"], diff: 1, timestamp: 7,
- *   position: "stdin:2", raw: "2,5", split: true,
- * });
- * assert.equal(rows.length, 1);
+ * const rows = new PendingRows(1, (raw) => raw.slice(1, -1).split(";"));
+ * rows.push({ row: { x: [2], y: 5 }, diff: 1, timestamp: 7, position: "stdin:2", raw: "2,5", split: true });
+ * rows.push({ row: { x: [3], y: 6 }, diff: 1, timestamp: 8, position: "stdin:3", raw: "[3;6]", split: false });
+ * assert.equal(rows.length, 2);
  * assert.deepEqual(rows.at(0).row, { x: [2], y: 5 });
  * assert.deepEqual(rows.at(0).values, ["2", "5"]);
+ * assert.deepEqual(rows.at(1).values, ["3", "6"]);
  * rows.clear();
  * assert.equal(rows.length, 0);
  * ```
  */
 export class PendingRows {
   readonly #k: number;
+  readonly #valuesOf: (raw: string) => readonly string[];
   #numbers: Float64Array;
-  #texts: (string | readonly string[])[] = [];
-  /** Per row: diff (±1); positions, raw text and timestamps are kept only where needed. */
+  #raws: string[] = [];
+  /** Per row: diff (±1), whether its values are its raw text split on commas, its timestamp. */
   #diffs: Int8Array;
+  #split: Uint8Array;
   #timestamps: Float64Array;
   #positions: string[] = [];
-  #raws = new Map<number, string>();
   #length = 0;
 
-  /** Holds rows of `k` regressors. */
-  constructor(k: number) {
+  /** Holds rows of `k` regressors; `valuesOf` decodes a row's values from its message again. */
+  constructor(k: number, valuesOf: (raw: string) => readonly string[]) {
     this.#k = k;
+    this.#valuesOf = valuesOf;
     this.#numbers = new Float64Array(16 * (k + 1));
     this.#diffs = new Int8Array(16);
+    this.#split = new Uint8Array(16);
     this.#timestamps = new Float64Array(16);
   }
 
@@ -89,9 +91,9 @@ export class PendingRows {
     for (let j = 0; j < this.#k; j++) this.#numbers[base + j] = p.row.x[j];
     this.#numbers[base + this.#k] = p.row.y;
     this.#diffs[i] = p.diff;
+    this.#split[i] = p.split ? 1 : 0;
     this.#timestamps[i] = p.timestamp;
-    this.#texts.push(p.split ? p.raw : p.values);
-    if (!p.split) this.#raws.set(i, p.raw);
+    this.#raws.push(p.raw);
     this.#positions.push(p.position);
     this.#length = i + 1;
   }
@@ -102,26 +104,26 @@ export class PendingRows {
     const base = i * width;
     const x: number[] = new Array(this.#k);
     for (let j = 0; j < this.#k; j++) x[j] = this.#numbers[base + j];
-    const text = this.#texts[i];
+    const raw = this.#raws[i];
     return {
       row: { x, y: this.#numbers[base + this.#k] },
-      values: typeof text === "string" ? text.split(",") : text,
+      values: this.#split[i] === 1 ? raw.split(",") : this.#valuesOf(raw),
       diff: this.#diffs[i] as 1 | -1,
       timestamp: this.#timestamps[i],
       position: this.#positions[i],
-      raw: typeof text === "string" ? text : this.#raws.get(i) ?? "",
+      raw,
     };
   }
 
   /** Forgets every row. */
   clear(): void {
-    this.#texts = [];
+    this.#raws = [];
     this.#positions = [];
-    this.#raws.clear();
     this.#length = 0;
     if (this.#diffs.length > 1024) {
       this.#numbers = new Float64Array(16 * (this.#k + 1));
       this.#diffs = new Int8Array(16);
+      this.#split = new Uint8Array(16);
       this.#timestamps = new Float64Array(16);
     }
   }
@@ -134,6 +136,9 @@ export class PendingRows {
     const diffs = new Int8Array(rows);
     diffs.set(this.#diffs);
     this.#diffs = diffs;
+    const split = new Uint8Array(rows);
+    split.set(this.#split);
+    this.#split = split;
     const timestamps = new Float64Array(rows);
     timestamps.set(this.#timestamps);
     this.#timestamps = timestamps;

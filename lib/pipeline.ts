@@ -399,7 +399,7 @@ export class Pipeline {
     if (state.k !== model.k || state.intercept !== model.intercept) {
       return "the checkpoint's state does not match its model";
     }
-    const p = new Partition(partition, model, this.#window);
+    const p = new Partition(partition, model, this.#valuesOf, this.#window);
     p.state = state;
     p.commits = data.partition.commits;
     p.rows = data.partition.rows;
@@ -590,8 +590,8 @@ export class Pipeline {
     if (p.pending.length === 0) p.firstPendingOffset = message.offset;
     p.absorb = false;
     // The message's own text stands for its values where they are its comma-separated fields.
-    const { values, diff, position, raw, split } = event;
-    p.pending.push({ row, values, diff, timestamp, position, raw, split });
+    const { diff, position, raw, split } = event;
+    p.pending.push({ row, diff, timestamp, position, raw, split });
     if (p.pending.length >= this.#maxPending) {
       const rows = p.pending.length;
       const time = this.#commit(p, out, true);
@@ -607,10 +607,13 @@ export class Pipeline {
     }
   }
 
+  /** A pending row's values, decoded again from its message. */
+  readonly #valuesOf = (raw: string): readonly string[] => this.#decoder.valuesOf(raw);
+
   #partitionOf(id: number): Partition {
     let p = this.#partitions.get(id);
     if (p === undefined) {
-      p = new Partition(id, this.#model!, this.#window);
+      p = new Partition(id, this.#model!, this.#valuesOf, this.#window);
       this.#partitions.set(id, p);
     }
     return p;

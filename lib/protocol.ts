@@ -196,6 +196,16 @@ export class Decoder {
   }
 
   /**
+   * The values of a row message this decoder decoded before (its text as received), without
+   * `diff`: what a holder of the message alone needs to write it to the input log.
+   */
+  valuesOf(raw: string): readonly string[] {
+    const events = this.decode([{ value: raw, position: "" }]);
+    const row = events.find((e) => e.kind === "row");
+    return row?.kind === "row" ? row.values : [];
+  }
+
+  /**
    * Decodes a batch of messages, in order, into events: one for each message, except a JSON
    * message whose keys name the columns, which is preceded by a header event. A trailing `\r`
    * (a CRLF line end) is no part of a message.

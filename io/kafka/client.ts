@@ -295,7 +295,9 @@ export class KafkaSource implements Source {
       sessionTimeout: settings.sessionTimeoutMs ?? 6000,
       heartbeatInterval: settings.heartbeatIntervalMs ?? 1000,
       maxBytes: settings.fetchMaxBytes ?? 16 << 20,
-      maxBytesPerPartition: settings.maxPartitionFetchBytes ?? 1 << 20,
+      // 256 KiB batches: 700 → 430 MiB peak on a 1 M-row topic at the same speed as kafkajs's
+      // 1 MiB (docs/performance.md); each batch is a few thousand messages.
+      maxBytesPerPartition: settings.maxPartitionFetchBytes ?? 256 << 10,
       maxWaitTimeInMs: 100,
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000 },
     });
