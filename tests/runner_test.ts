@@ -145,3 +145,27 @@ Deno.test("at the live edge the clock closes rows that nothing followed", async 
     await behind.finish(true);
   });
 });
+
+Deno.test("the clock's autocommit restarts for rows that arrive after it (issue 10's planted bug)", async () => {
+  // Batches [row A] at 0 ms, [] at 1600, [row B] at 1700: A is closed at 1600 by the clock (the
+  // input is caught up); B must wait its own 1500 ms, until 3200, not go at once.
+  await inDir(async (dir) => {
+    const runner = new Runner(optionsIn(dir));
+    await runner.open();
+    const at = (value: string, offset: number, timestamp: number): Message => ({
+      value,
+      position: `t/0@${offset}`,
+      partition: 0,
+      offset,
+      timestamp,
+    });
+    const caughtUp: [number, boolean][] = [[0, true]];
+    await runner.process({ messages: [at("x,y", 0, 0), at("1,2", 1, 0)], now: 0, caughtUp });
+    assert.equal((await runner.process({ messages: [], now: 1600 })).counts.commits, 1);
+    const b = await runner.process({ messages: [at("2,5", 2, 1700)], now: 1700, caughtUp });
+    assert.equal(b.counts.commits, 1);
+    assert.equal((await runner.process({ messages: [], now: 3100 })).counts.commits, 1);
+    assert.equal((await runner.process({ messages: [], now: 3200 })).counts.commits, 2);
+    await runner.finish(true);
+  });
+});
