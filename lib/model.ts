@@ -22,7 +22,7 @@
  * @module
  */
 
-import { parseNumber } from "./protocol.ts";
+import { DIFF_COLUMN, parseNumber } from "./protocol.ts";
 import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./least_squares.ts";
 
 /** The target column when none is named. */
@@ -30,8 +30,6 @@ export const DEFAULT_TARGET = "y";
 
 /** The largest number of features (or polynomial degree) a model may have. */
 export const MAX_FEATURES = 1024;
-
-const RESERVED = "diff";
 
 /** What to fit. Every field has a default. */
 export interface ModelOptions {
@@ -76,8 +74,8 @@ export function checkModelOptions(options: ModelOptions): string | undefined {
   const degree = options.degree ?? 1;
   const features = options.features;
   if (target === "") return "--target must name a column";
-  if (target === RESERVED) {
-    return `"${RESERVED}" is reserved for retractions (1 inserts a row, -1 retracts it); ` +
+  if (target === DIFF_COLUMN) {
+    return `"${DIFF_COLUMN}" is reserved for retractions (1 inserts a row, -1 retracts it); ` +
       "it cannot be the target";
   }
   if (!Number.isInteger(degree) || degree < 1 || degree > MAX_FEATURES) {
@@ -89,8 +87,8 @@ export function checkModelOptions(options: ModelOptions): string | undefined {
     return `--features names ${features.length} columns; at most ${MAX_FEATURES} are supported`;
   }
   if (features.some((f) => f === "")) return "--features has an empty column name";
-  if (features.includes(RESERVED)) {
-    return `"${RESERVED}" is reserved for retractions; it cannot be a feature`;
+  if (features.includes(DIFF_COLUMN)) {
+    return `"${DIFF_COLUMN}" is reserved for retractions; it cannot be a feature`;
   }
   if (features.includes(target)) {
     return `--features names the target "${target}": a column cannot predict itself ` +
@@ -191,7 +189,7 @@ export class Model {
           "or choose the target with --target",
       };
     }
-    const others = columns.filter((c) => c !== target && c !== RESERVED);
+    const others = columns.filter((c) => c !== target && c !== DIFF_COLUMN);
     const features = options.features ?? others;
     const missing = features.filter((f) => !columns.includes(f));
     if (missing.length > 0) {

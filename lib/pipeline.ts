@@ -14,7 +14,7 @@ import { Changelog, type ChangeRow } from "./changelog.ts";
 import { CHECKPOINT_VERSION, type CheckpointData, encodeCheckpoint } from "./checkpoint.ts";
 import { checkModelOptions, Model, type ModelOptions } from "./model.ts";
 import { EarlyMessages, Partition } from "./partition.ts";
-import { COMMIT, Decoder, type Event, type Format, type Message } from "./protocol.ts";
+import { COMMIT, type DecodedEvent, Decoder, type Format, type Message } from "./protocol.ts";
 import { LeastSquares, LeastSquaresError } from "./least_squares.ts";
 import type { ErrorRow, InputRow } from "./rows.ts";
 import type { WindowSpec } from "./window.ts";
@@ -486,7 +486,7 @@ export class Pipeline {
   #apply(
     id: number,
     messages: readonly Message[],
-    events: readonly Event[],
+    events: readonly DecodedEvent[],
     now: number | undefined,
     out: Output,
   ): void {
@@ -557,7 +557,7 @@ export class Pipeline {
 
   #row(
     p: Partition,
-    event: Extract<Event, { kind: "row" }>,
+    event: Extract<DecodedEvent, { kind: "row" }>,
     message: Message,
     now: number | undefined,
     out: Output,

@@ -94,7 +94,7 @@ export interface CommitEvent {
 }
 
 /** A message could not be decoded. */
-export interface ErrorEvent {
+export interface DecodeErrorEvent {
   /** The event's type. */
   readonly kind: "error";
   /** Where the message came from. */
@@ -108,7 +108,7 @@ export interface ErrorEvent {
 }
 
 /** What a message decodes to. */
-export type Event = HeaderEvent | RowEvent | CommitEvent | ErrorEvent;
+export type DecodedEvent = HeaderEvent | RowEvent | CommitEvent | DecodeErrorEvent;
 
 /** Options of a {@linkcode Decoder}. */
 export interface DecoderOptions {
@@ -210,8 +210,8 @@ export class Decoder {
    * message whose keys name the columns, which is preceded by a header event. A trailing `\r`
    * (a CRLF line end) is no part of a message.
    */
-  decode(messages: readonly Message[]): Event[] {
-    const events: Event[] = [];
+  decode(messages: readonly Message[]): DecodedEvent[] {
+    const events: DecodedEvent[] = [];
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i];
       const value = stripCr(m.value);
@@ -224,7 +224,7 @@ export class Decoder {
     return events;
   }
 
-  #decodeCsv(m: Message, i: number, value: string): Event {
+  #decodeCsv(m: Message, i: number, value: string): DecodedEvent {
     if (this.#header === undefined) return this.#decodeHeader(m, i, value);
     if (value.trim() === "") {
       return error(m, i, value, "empty message; expected a CSV record or *COMMIT*");
@@ -236,7 +236,7 @@ export class Decoder {
     return this.#row(m, i, value, [value.split(",")], this.#diffIndex < 0);
   }
 
-  #decodeHeader(m: Message, i: number, value: string): Event {
+  #decodeHeader(m: Message, i: number, value: string): DecodedEvent {
     const records = parseOne(value);
     if (typeof records === "string") return error(m, i, value, `unreadable header: ${records}`);
     if (records.length !== 1) {
@@ -255,7 +255,7 @@ export class Decoder {
     value: string,
     records: string[][] | string,
     split: boolean,
-  ): Event {
+  ): DecodedEvent {
     if (typeof records === "string") return error(m, i, value, `unreadable CSV: ${records}`);
     if (records.length !== 1) {
       return error(
@@ -285,7 +285,7 @@ export class Decoder {
   }
 
   /** A JSON message's row, preceded by a header event when its keys name the columns. */
-  #decodeJson(m: Message, i: number, value: string, events: Event[]): void {
+  #decodeJson(m: Message, i: number, value: string, events: DecodedEvent[]): void {
     let object: unknown;
     try {
       object = JSON.parse(value);
@@ -311,7 +311,7 @@ export class Decoder {
     events.push(this.#jsonRow(m, i, value, fields));
   }
 
-  #jsonRow(m: Message, i: number, value: string, fields: Record<string, unknown>): Event {
+  #jsonRow(m: Message, i: number, value: string, fields: Record<string, unknown>): DecodedEvent {
     let diff: 1 | -1 = 1;
     const field = fields[DIFF_COLUMN];
     if (field !== undefined) {
@@ -369,7 +369,7 @@ function readDiff(text: string): 1 | -1 | { reason: string } {
   return { reason: `${JSON.stringify(text)} is not 1 (insert) or -1 (retract)` };
 }
 
-function error(message: Message, index: number, raw: string, reason: string): ErrorEvent {
+function error(message: Message, index: number, raw: string, reason: string): DecodeErrorEvent {
   return { kind: "error", position: message.position, reason, raw, index };
 }
 

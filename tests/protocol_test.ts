@@ -1,29 +1,29 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { PythonRandom } from "../lib/random.ts";
-import { COMMIT, Decoder, type Event, type Format, parseNumber } from "../lib/protocol.ts";
+import { COMMIT, type DecodedEvent, Decoder, type Format, parseNumber } from "../lib/protocol.ts";
 
 /** A decoder whose events leave out `index` and `split` (tested on their own below). */
 class BareDecoder extends Decoder {
-  override decode(messages: Parameters<Decoder["decode"]>[0]): Event[] {
+  override decode(messages: Parameters<Decoder["decode"]>[0]): DecodedEvent[] {
     return super.decode(messages).map((event) => {
       const { index: _index, ...rest } = event;
-      if (rest.kind !== "row") return rest as Event;
+      if (rest.kind !== "row") return rest as DecodedEvent;
       const { split: _split, ...row } = rest;
-      return row as Event;
+      return row as DecodedEvent;
     });
   }
 }
 
-function decode(format: Format, values: string[]): Event[] {
+function decode(format: Format, values: string[]): DecodedEvent[] {
   return new BareDecoder({ format }).decode(
     values.map((value, i) => ({ value, position: `m${i}` })),
   );
 }
 
-const kinds = (events: Event[]) => events.map((e) => e.kind);
-const valuesOf = (e: Event) => e.kind === "row" ? e.values : `no row: ${e.kind}`;
-const reasonOf = (e: Event) => e.kind === "error" ? e.reason : `no error: ${e.kind}`;
+const kinds = (events: DecodedEvent[]) => events.map((e) => e.kind);
+const valuesOf = (e: DecodedEvent) => e.kind === "row" ? e.values : `no row: ${e.kind}`;
+const reasonOf = (e: DecodedEvent) => e.kind === "error" ? e.reason : `no error: ${e.kind}`;
 
 Deno.test("csv: the first message is the header; a second identical line is an ordinary row", () => {
   const events = decode("csv", ["x,y", "0,1", COMMIT, "x,y", COMMIT]);
