@@ -128,16 +128,19 @@ const NEEDS_CSV_QUOTING = /["\r\n]/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Decoder } from "./protocol.ts";
  * const decoder = new Decoder({ format: "csv" });
- * decoder.decode([
+ * const events = decoder.decode([
  *   { value: "x,y", position: "stdin:1" },
  *   { value: "0,0.5", position: "stdin:2" },
  *   { value: "*COMMIT*", position: "stdin:3" },
  * ]);
- * // [{ kind: "header", columns: ["x", "y"], ... }, { kind: "row", values: ["0", "0.5"], ... },
- * //  { kind: "commit", ... }]
- * decoder.decode([{ value: "0,0.5", position: "stdin:4" }]); // a row with diff: 1
+ * assert.deepEqual(events.map((e) => e.kind), ["header", "row", "commit"]);
+ * assert.deepEqual(decoder.columns, ["x", "y"]);
+ * // A second header line later on is an ordinary row (here one that is not numbers).
+ * const [row] = decoder.decode([{ value: "x,y", position: "stdin:4" }]);
+ * assert.equal(row.kind, "row");
  * ```
  */
 export class Decoder {
@@ -399,9 +402,10 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseNumber } from "./protocol.ts";
- * parseNumber("-1.5e3"); // -1500
- * parseNumber("0x10"); // { reason: '"0x10" is not a decimal number' }
+ * assert.equal(parseNumber("-1.5e3"), -1500);
+ * assert.deepEqual(parseNumber("0x10"), { reason: '"0x10" is not a decimal number' });
  * ```
  */
 export function parseNumber(text: string): number | { reason: string } {
