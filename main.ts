@@ -236,7 +236,7 @@ function options(args: string[]) {
     stats: values.stats,
   };
   const problem = checkModelOptions(model);
-  if (problem !== undefined) throw new UsageError(problem);
+  if (problem !== undefined) throw new UsageError(asFlags(problem));
   const rows = wholeNumber("window", values.window);
   const ms = wholeNumber("window-ms", values["window-ms"]);
   if (rows !== undefined && ms !== undefined) {
@@ -323,6 +323,19 @@ function isDevice(path: string): boolean {
   } catch {
     return false; // not there yet: a file to be
   }
+}
+
+/** The core names the model's options by their fields (`` `features` ``): here, by their flags. */
+const FLAGS: Readonly<Record<string, string>> = {
+  target: "--target",
+  features: "--features",
+  degree: "--degree",
+  intercept: "--no-intercept",
+  stats: "--stats",
+};
+
+function asFlags(text: string): string {
+  return text.replace(/`(\w+)`/g, (all, field: string) => FLAGS[field] ?? all);
 }
 
 function flagOf(output: string): string {
@@ -534,7 +547,7 @@ function tickMs(opts: Options): number {
 async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<number> {
   const fatalAtStart = await runner.fatal();
   if (fatalAtStart !== undefined) {
-    say(`cannot fit --format ${opts.format} input ${fatalAtStart}`);
+    say(`cannot fit --format ${opts.format} input ${asFlags(fatalAtStart)}`);
     return 2;
   }
   const abort = new AbortController();
@@ -572,7 +585,7 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
       return 1;
     }
     if (start.problem !== undefined) {
-      say(`cannot resume: ${start.problem}`);
+      say(`cannot resume: ${asFlags(start.problem)}`);
       await source.close();
       return 1;
     }
@@ -626,7 +639,7 @@ async function stream(
     return 1;
   }
   if (fed.fatal !== undefined) {
-    say(`stopped ${fed.fatal}`);
+    say(`stopped ${asFlags(fed.fatal)}`);
     return 1;
   }
   return 0;

@@ -55,7 +55,8 @@ export interface DesignRow {
 
 /**
  * Checks the options on their own (before any column is known). Returns what is wrong, for a
- * person, or undefined.
+ * person, or undefined. Messages name the options by their fields in backticks (`` `features` ``);
+ * a command line maps them to its flags.
  *
  * @example
  * ```ts
@@ -63,8 +64,8 @@ export interface DesignRow {
  * import { checkModelOptions } from "./model.ts";
  * assert.equal(
  *   checkModelOptions({ features: ["x", "y"] }),
- *   '--features names the target "y": a column cannot predict itself ' +
- *     "(choose the target with --target)",
+ *   '`features` names the target "y": a column cannot predict itself ' +
+ *     "(choose the target with `target`)",
  * );
  * assert.equal(checkModelOptions({ features: ["x"], degree: 3 }), undefined);
  * ```
@@ -73,31 +74,31 @@ export function checkModelOptions(options: ModelOptions): string | undefined {
   const target = options.target ?? DEFAULT_TARGET;
   const degree = options.degree ?? 1;
   const features = options.features;
-  if (target === "") return "--target must name a column";
+  if (target === "") return "`target` must name a column";
   if (target === DIFF_COLUMN) {
     return `"${DIFF_COLUMN}" is reserved for retractions (1 inserts a row, -1 retracts it); ` +
       "it cannot be the target";
   }
   if (!Number.isInteger(degree) || degree < 1 || degree > MAX_FEATURES) {
-    return `--degree must be a whole number from 1 to ${MAX_FEATURES}, not ${degree}`;
+    return `\`degree\` must be a whole number from 1 to ${MAX_FEATURES}, not ${degree}`;
   }
   if (features === undefined) return undefined;
-  if (features.length === 0) return "--features must name at least one column";
+  if (features.length === 0) return "`features` must name at least one column";
   if (features.length > MAX_FEATURES) {
-    return `--features names ${features.length} columns; at most ${MAX_FEATURES} are supported`;
+    return `\`features\` names ${features.length} columns; at most ${MAX_FEATURES} are supported`;
   }
-  if (features.some((f) => f === "")) return "--features has an empty column name";
+  if (features.some((f) => f === "")) return "`features` has an empty column name";
   if (features.includes(DIFF_COLUMN)) {
     return `"${DIFF_COLUMN}" is reserved for retractions; it cannot be a feature`;
   }
   if (features.includes(target)) {
-    return `--features names the target "${target}": a column cannot predict itself ` +
-      "(choose the target with --target)";
+    return `\`features\` names the target "${target}": a column cannot predict itself ` +
+      "(choose the target with `target`)";
   }
   const twice = features.find((f, i) => features.indexOf(f) !== i);
-  if (twice !== undefined) return `--features names "${twice}" twice`;
+  if (twice !== undefined) return `\`features\` names "${twice}" twice`;
   if (degree > 1 && features.length > 1) {
-    return `--degree ${degree} fits a polynomial in one feature, but --features names ` +
+    return `\`degree\` ${degree} fits a polynomial in one feature, but \`features\` names ` +
       `${features.length} (${features.join(",")})`;
   }
   return undefined;
@@ -127,7 +128,7 @@ export function checkModelOptions(options: ModelOptions): string | undefined {
  * });
  * assert.deepEqual(Model.bind({}, ["t", "v"]), {
  *   problem: 'the columns are t,v, with no "y" to fit: send a header naming it, ' +
- *     "or choose the target with --target",
+ *     "or choose the target with `target`",
  * });
  * ```
  */
@@ -186,7 +187,7 @@ export class Model {
     if (!columns.includes(target)) {
       return {
         problem: `${have}, with no "${target}" to fit: send a header naming it, ` +
-          "or choose the target with --target",
+          "or choose the target with `target`",
       };
     }
     const others = columns.filter((c) => c !== target && c !== DIFF_COLUMN);
@@ -195,7 +196,7 @@ export class Model {
     if (missing.length > 0) {
       return {
         problem: `${have}, with no feature ${missing.map((m) => `"${m}"`).join(" or ")}: ` +
-          `choose the features among ${others.join(",") || "(none)"} with --features`,
+          `choose the features among ${others.join(",") || "(none)"} with \`features\``,
       };
     }
     if (features.length === 0) {
@@ -209,8 +210,8 @@ export class Model {
     }
     if (degree > 1 && features.length > 1) {
       return {
-        problem: `${have}: --degree ${degree} fits a polynomial in one feature, ` +
-          `choose it with --features (one of ${features.join(",")})`,
+        problem: `${have}: \`degree\` ${degree} fits a polynomial in one feature, ` +
+          `choose it with \`features\` (one of ${features.join(",")})`,
       };
     }
     return new Model(

@@ -136,17 +136,17 @@ Deno.test("option problems are found before any column is known", () => {
   assert.equal(checkModelOptions({}), undefined);
   assert.equal(checkModelOptions({ target: "v", features: ["a", "b"] }), undefined);
   const cases: [ModelOptions, RegExp][] = [
-    [{ target: "" }, /--target must name a column/],
+    [{ target: "" }, /`target` must name a column/],
     [{ target: "diff" }, /"diff" is reserved for retractions.*cannot be the target/],
     [{ features: [] }, /at least one column/],
     [{ features: ["a", ""] }, /empty column name/],
     [{ features: ["a", "diff"] }, /"diff" is reserved.*cannot be a feature/],
-    [{ features: ["a", "y"] }, /--features names the target "y": a column cannot predict itself/],
+    [{ features: ["a", "y"] }, /`features` names the target "y": a column cannot predict itself/],
     [{ target: "a", features: ["a"] }, /names the target "a"/],
-    [{ features: ["a", "b", "a"] }, /--features names "a" twice/],
-    [{ degree: 0 }, /--degree must be a whole number from 1 to 1024, not 0/],
-    [{ degree: 1.5 }, /--degree must be a whole number/],
-    [{ degree: 2, features: ["a", "b"] }, /--degree 2 fits a polynomial in one feature.*\(a,b\)/],
+    [{ features: ["a", "b", "a"] }, /`features` names "a" twice/],
+    [{ degree: 0 }, /`degree` must be a whole number from 1 to 1024, not 0/],
+    [{ degree: 1.5 }, /`degree` must be a whole number/],
+    [{ degree: 2, features: ["a", "b"] }, /`degree` 2 fits a polynomial in one feature.*\(a,b\)/],
   ];
   for (const [options, expected] of cases) {
     assert.match(checkModelOptions(options) ?? "", expected, JSON.stringify(options));
@@ -158,17 +158,17 @@ Deno.test("column problems say which columns exist", () => {
   assert.equal(
     problem({}, ["a", "b"]),
     'the columns are a,b, with no "y" to fit: send a header naming it, or choose the target ' +
-      "with --target",
+      "with `target`",
   );
   assert.equal(
     problem({ features: ["x", "z", "w"] }, ["x", "y", "note"]),
     'the columns are x,y,note, with no feature "z" or "w": choose the features among x,note ' +
-      "with --features",
+      "with `features`",
   );
   assert.match(problem({}, ["y"]), /the columns are y, with no feature to fit "y" on/);
   assert.match(problem({}, ["data"]), /the columns are data, with no "y" to fit/);
   assert.match(
     problem({ degree: 2 }, ["x1", "x2", "y"]),
-    /--degree 2 fits a polynomial in one feature, choose it with --features \(one of x1,x2\)/,
+    /`degree` 2 fits a polynomial in one feature, choose it with `features` \(one of x1,x2\)/,
   );
 });

@@ -65,7 +65,7 @@ Deno.test("other columns can be chosen; raw input is refused at once", () => {
   assert.deepEqual(run.outputColumns, ["a", "b"]);
   assert.match(new Pipeline({ format: "raw" }).fatal ?? "", /columns are data, with no "y"/);
   const bad = new Pipeline({ format: "csv", model: { features: ["x", "y"] } });
-  assert.match(bad.fatal ?? "", /at start: --features names the target "y"/);
+  assert.match(bad.fatal ?? "", /at start: `features` names the target "y"/);
 });
 
 Deno.test("json rows fit the same as csv rows", () => {
@@ -231,7 +231,7 @@ Deno.test("--degree: a, b1 … bD of a polynomial in the one feature", () => {
   assertClose(lastFit(out.changes), [1, -1, 0.5]);
   const many = new Pipeline({ format: "csv", model: { degree: 2 } });
   many.process(messages("x1,x2,y"));
-  assert.match(many.fatal ?? "", /--degree 2 fits a polynomial in one feature/);
+  assert.match(many.fatal ?? "", /`degree` 2 fits a polynomial in one feature/);
 });
 
 Deno.test("--stats: n, r2, se and the standard errors, as a fresh state computes them", () => {
