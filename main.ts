@@ -265,11 +265,11 @@ function options(args: string[]) {
   const maxPending = wholeNumber("max-pending", values["max-pending"]) ?? 0;
   if (maxPending < 1) throw new UsageError("--max-pending must be at least 1");
   const changes = outputFormat(values["output-format"], values.output);
-  if (typeof changes !== "string") throw new UsageError(changes.problem);
+  if (typeof changes !== "string") throw new UsageError(asFlags(changes.problem));
   let serve: ListenAddress | undefined;
   if (values.serve !== undefined) {
     const address = parseListenAddress(values.serve);
-    if ("problem" in address) throw new UsageError(address.problem);
+    if ("problem" in address) throw new UsageError(asFlags(address.problem));
     serve = address;
   }
   if (values.plot === "") throw new UsageError("--plot needs a file name, e.g. --plot fit.svg");
@@ -332,6 +332,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   degree: "--degree",
   intercept: "--no-intercept",
   stats: "--stats",
+  serve: "--serve",
+  outputFormat: "--output-format",
 };
 
 function asFlags(text: string): string {

@@ -32,7 +32,7 @@ export function parseListenAddress(text: string): ListenAddress | { problem: str
   const port = Number(match?.[2]);
   if (match === null || !Number.isInteger(port) || port > 65535) {
     return {
-      problem: `--serve takes [HOST:]PORT (e.g. 8080 or 0.0.0.0:8080; port 0: any free port), ` +
+      problem: `\`serve\` takes [HOST:]PORT (e.g. 8080 or 0.0.0.0:8080; port 0: any free port), ` +
         `not "${text}"`,
     };
   }

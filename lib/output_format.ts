@@ -27,7 +27,7 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ["csv", "jsonl"];
  * assert.equal(outputFormat(undefined, "-"), "csv");
  * assert.equal(outputFormat("csv", "fit.json"), "csv");
  * assert.deepEqual(outputFormat("xml", "fit"), {
- *   problem: '--output-format must be one of csv, jsonl, not "xml"',
+ *   problem: '`outputFormat` must be one of csv, jsonl, not "xml"',
  * });
  * ```
  */
@@ -38,7 +38,7 @@ export function outputFormat(
   if (named !== undefined) {
     if ((OUTPUT_FORMATS as readonly string[]).includes(named)) return named as OutputFormat;
     return {
-      problem: `--output-format must be one of ${OUTPUT_FORMATS.join(", ")}, not "${named}"`,
+      problem: `\`outputFormat\` must be one of ${OUTPUT_FORMATS.join(", ")}, not "${named}"`,
     };
   }
   return /\.jsonl?$/i.test(path) ? "jsonl" : "csv";

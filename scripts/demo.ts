@@ -47,7 +47,7 @@ if (serve === undefined) {
 }
 const address = parseListenAddress(serve);
 if ("problem" in address) {
-  console.error(`demo: ${address.problem}`);
+  console.error(`demo: ${address.problem.replace("`serve`", "--serve")}`);
   Deno.exit(2);
 }
 console.error(`demo: watch the fit live at ${addressUrl(address)}`);
