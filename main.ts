@@ -13,7 +13,7 @@ import { type Format, FORMATS } from "./lib/protocol.ts";
 import type { WindowSpec } from "./lib/window.ts";
 import { feed } from "./io/feed.ts";
 import { FileSource } from "./io/file_source.ts";
-import { KafkaSource, OutputTopic, transactionalId } from "./io/kafka/client.ts";
+import { KafkaError, KafkaSource, OutputTopic, transactionalId } from "./io/kafka/client.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
 import { describeSettings, type KafkaSettings, SettingsError } from "./io/kafka/settings.ts";
 import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
@@ -346,15 +346,47 @@ function flagOf(output: string): string {
 
 type Options = ReturnType<typeof options>;
 
+/** The run cannot start or go on: the message says why and what to do. */
+class Refusal extends Error {
+  /** The exit status: 2 for what the user must give differently, 1 otherwise. */
+  readonly status: 1 | 2;
+
+  constructor(message: string, status: 1 | 2) {
+    super(message);
+    this.name = "Refusal";
+    this.status = status;
+  }
+}
+
+/**
+ * Turns what stopped the run into its message and exit status: the one place that does.
+ * Anything else is a bug, and is thrown again.
+ */
+function report(e: unknown): number {
+  if (e instanceof UsageError) return reportUsageError(NAME, `${COMMAND} --help`, e);
+  if (e instanceof SettingsError || e instanceof KafkaError) return reportKafkaFailure(NAME, e);
+  if (e instanceof Error && e.name === SinkLockedError.name) {
+    say(`${e.message}: stop that run, or give this one other files`);
+    return 1;
+  }
+  if (e instanceof Refusal) {
+    say(e.message);
+    return e.status;
+  }
+  throw e;
+}
+
 /** Runs the CLI with `args`; resolves to the exit status. */
 async function main(args: string[]): Promise<number> {
-  let opts: Options;
   try {
-    opts = options(args);
+    return await cli(args);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    return reportUsageError(NAME, `${COMMAND} --help`, e);
+    return report(e);
   }
+}
+
+async function cli(args: string[]): Promise<number> {
+  const opts = options(args);
   if (opts.help) {
     console.log(HELP);
     return 0;
@@ -364,16 +396,8 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const permission = await grant(needs(opts), NAME);
-  if (permission !== undefined) {
-    say(permission);
-    return 2;
-  }
-  try {
-    checkFrom(opts.from);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    return reportUsageError(NAME, `${COMMAND} --help`, e);
-  }
+  if (permission !== undefined) throw new Refusal(permission, 2);
+  checkFrom(opts.from);
   const runnerOptions: RunnerOptions = {
     pipeline: {
       format: opts.format,
@@ -399,8 +423,7 @@ async function main(args: string[]): Promise<number> {
       plot: opts.plot,
     });
   } catch (e) {
-    say((e as Error).message);
-    return 1;
+    throw new Refusal((e as Error).message, 1);
   }
   if (live.url !== undefined) say(`the live view is at ${live.url}`);
   const withView = { ...runnerOptions, view: live.tap };
@@ -549,8 +572,7 @@ function tickMs(opts: Options): number {
 async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<number> {
   const fatalAtStart = await runner.fatal();
   if (fatalAtStart !== undefined) {
-    say(`cannot fit --format ${opts.format} input ${asFlags(fatalAtStart)}`);
-    return 2;
+    throw new Refusal(`cannot fit --format ${opts.format} input ${asFlags(fatalAtStart)}`, 2);
   }
   const abort = new AbortController();
   let source: Source | undefined;
@@ -559,12 +581,7 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
     source?.stop();
   });
   try {
-    let opened;
-    try {
-      opened = await openSource(opts, abort.signal);
-    } catch (e) {
-      return reportKafkaFailure(NAME, e);
-    }
+    const opened = await openSource(opts, abort.signal);
     if (opened === undefined) {
       say("0 rows, 0 commits, 0 errors (the topic never appeared)");
       return 0;
@@ -579,17 +596,12 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
       );
     } catch (e) {
       await source.close();
-      if ((e as Error).name === SinkLockedError.name) {
-        say(`${(e as Error).message}: stop that run, or give this one other files`);
-      } else {
-        say(`cannot open the output files: ${(e as Error).message}`);
-      }
-      return 1;
+      if ((e as Error).name === SinkLockedError.name) throw e;
+      throw new Refusal(`cannot open the output files: ${(e as Error).message}`, 1);
     }
     if (start.problem !== undefined) {
-      say(`cannot resume: ${asFlags(start.problem)}`);
       await source.close();
-      return 1;
+      throw new Refusal(`cannot resume: ${asFlags(start.problem)}`, 1);
     }
     if (opts.from === undefined) say(start.start);
     return await stream(opts, source, runner, live, opened.lag);
@@ -626,25 +638,22 @@ async function stream(
   }
   await source.close();
   const { errors, pending } = counts;
-  // A closed standard output (| head -3) ends the run quietly, as Unix tools do.
-  if (failure !== undefined && isSinkClosed(failure)) failure = undefined;
-  if (failure !== undefined) say(failure.message);
+  // What stopped the run is said before the summary. A closed standard output (| head -3) ends
+  // the run quietly, as Unix tools do.
+  const status = failure !== undefined && !isSinkClosed(failure)
+    ? report(new Refusal(failure.message, 1))
+    : fed.refused !== undefined
+    ? report(new Refusal(fed.refused, 1))
+    : fed.fatal !== undefined
+    ? report(new Refusal(`stopped ${asFlags(fed.fatal)}`, 1))
+    : 0;
   const errorNote = errors > 0 ? ` (see ${opts.errors})` : "";
   live.update({ counts });
   if (!opts.quiet) say(`${summaryLine(counts)}${errorNote}`);
   if (pending > 0 && source.redelivers) {
     say(`${pending} rows that no *COMMIT* closed yet are left in ${source.name} for the next run`);
   }
-  if (failure !== undefined) return 1;
-  if (fed.refused !== undefined) {
-    say(fed.refused);
-    return 1;
-  }
-  if (fed.fatal !== undefined) {
-    say(`stopped ${asFlags(fed.fatal)}`);
-    return 1;
-  }
-  return 0;
+  return status;
 }
 
 if (import.meta.main) Deno.exit(await main(ARGS));

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { Kafka } from "kafkajs";
+import { LeastSquares } from "../lib/least_squares.ts";
 import { PythonRandom } from "../lib/random.ts";
 import { testBroker } from "../testing/broker.ts";
 import { killTree, withTimeout } from "../testing/timeout.ts";
@@ -338,6 +339,65 @@ Deno.test({
         assert.match(out.output.trimEnd().split("\n").at(-1)!, /^1,2,\d+,1$/);
       });
     });
+
+    await t.step(
+      "3 partitions, kill -9 at random moments: every row once, the exact fit",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await createTopic(broker.plaintext, topic, 3);
+          // y = 3 + x / 4 + noise, rows spread over the three partitions, each with its *COMMIT*.
+          const random = new PythonRandom(11);
+          const all: string[] = [];
+          for (let p = 0; p < 3; p++) {
+            const part: string[] = p === 0 ? ["x,y"] : [];
+            for (let i = 0; i < 20_000; i++) {
+              const x = p * 20_000 + i;
+              const row = `${x},${3 + x / 4 + random.random() - 0.5}`;
+              all.push(row);
+              part.push(row, "*COMMIT*");
+            }
+            await kcat(topic, part.join("\n") + "\n", dir, p);
+          }
+          const group = `-X group.id=parts-${topic} ${FAST_GROUP}`;
+          let kills = 0;
+          for (let life = 0; life < 8; life++) {
+            const size = await Deno.stat(`${dir}/regression_input.csv`).then(
+              (s) => s.size,
+              () => 0,
+            );
+            const child = spawnMain(`${b} -t ${topic} ${group} --until-end`, dir);
+            if (!(await grows(`${dir}/regression_input.csv`, size, child.status))) {
+              await finished(child, "a main.ts that reached the end");
+              break;
+            }
+            await new Promise((r) => setTimeout(r, Math.floor(random.random() * 300)));
+            child.kill("SIGKILL");
+            await finished(child, "a killed main.ts");
+            kills++;
+          }
+          assert.ok(kills >= 3, `only ${kills} kills landed mid-stream`);
+          const last = await sh(`${MAIN} ${b} -t ${topic} ${group} --until-end`, dir);
+          assert.equal(last.code, 0, last.stderr);
+          const out = await files(dir);
+          // Every row once (the order across partitions is Kafka's to choose).
+          const logged = out.input.trim().split("\n").slice(1)
+            .map((line) => line.split(",").slice(0, 2).map((v) => JSON.parse(v)).join(","));
+          assert.equal(logged.length, all.length);
+          assert.deepEqual([...logged].sort(), [...all].sort());
+          // The last fit is the exact fit of all the rows, whatever the order and the restarts.
+          const state = new LeastSquares(1);
+          for (const row of all) {
+            const [x, y] = row.split(",").map(Number);
+            state.add([x], y);
+          }
+          const fit = state.fitValues();
+          const [a, bb] = out.output.trimEnd().split("\n").at(-1)!.split(",").map(Number);
+          assert.ok(Math.abs(a - fit[0]) <= 1e-12 * Math.abs(fit[0]), `${a} vs ${fit[0]}`);
+          assert.ok(Math.abs(bb - fit[1]) <= 1e-12 * Math.abs(fit[1]), `${bb} vs ${fit[1]}`);
+        });
+      },
+    );
 
     await t.step(
       "two replays with other fetch sizes, and autocommit by timestamps: identical",
