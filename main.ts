@@ -395,6 +395,7 @@ async function cli(args: string[]): Promise<number> {
     console.log(`${NAME} ${VERSION}`);
     return 0;
   }
+  if (opts.quiet) inform = () => {};
   const permission = await grant(needs(opts), NAME);
   if (permission !== undefined) throw new Refusal(permission, 2);
   checkFrom(opts.from);
@@ -473,6 +474,9 @@ function say(line: string): void {
   console.error(`${NAME}: ${line}`);
 }
 
+/** Says what the run is doing, unless --quiet (warnings and errors only). */
+let inform = say;
+
 function describeNote(note: Note): string {
   return note.kind === "max-pending"
     ? `${note.rows} rows of partition ${note.partition} waited for a *COMMIT*: closed them into ` +
@@ -524,7 +528,7 @@ async function openSource(
     await output?.close();
     return undefined;
   }
-  say(
+  inform(
     `reading topic "${topic}" (${opened.partitions} partition${
       opened.partitions === 1 ? "" : "s"
     }) at ${describeSettings(settings)}, group "${settings.groupId}"` +
@@ -603,7 +607,7 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
       await source.close();
       throw new Refusal(`cannot resume: ${asFlags(start.problem)}`, 1);
     }
-    if (opts.from === undefined) say(start.start);
+    if (opts.from === undefined) inform(start.start);
     return await stream(opts, source, runner, live, opened.lag);
   } finally {
     removeSignals();

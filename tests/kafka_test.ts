@@ -62,6 +62,13 @@ Deno.test({
         const kcat = await sh(`kcat -P ${plain} -t ${topic} -p 0 -l messages.txt`, dir);
         assert.equal(kcat.code, 0, kcat.stderr);
         assertReference(dir, await sh(`${MAIN} ${plain} -t ${topic} --max-commits 10`, dir));
+        // --quiet: warnings and errors only, not what the run is doing.
+        const quiet = await sh(
+          `${MAIN} ${plain} -t ${topic} -X group.id=quiet-${topic} --until-end --quiet --output -`,
+          dir,
+        );
+        assert.equal(quiet.code, 0, quiet.stderr);
+        assert.equal(quiet.stderr, "");
       });
     });
 
