@@ -97,6 +97,18 @@ Deno.test({
       const ran = await sh(`kcat -P ${b} -t ${topic} -p ${partition} -l produce.txt`, dir);
       assert.equal(ran.code, 0, ran.stderr);
     };
+    /** Another member of `groupId` (a kafkajs consumer that commits nothing) for `ms`. */
+    const anotherMember = async (groupId: string, topic: string, ms: number) => {
+      const other = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).consumer({
+        groupId,
+        sessionTimeout: 6000,
+      });
+      await other.connect();
+      await other.subscribe({ topics: [topic], fromBeginning: true });
+      await other.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
+      await new Promise((r) => setTimeout(r, ms));
+      await other.disconnect();
+    };
     /** The producer's noisy line: header, then N rows each with its *COMMIT*. */
     const line = async (n: number, dir: string) =>
       (await sh(`${PRODUCE} --stdout --count ${n} --interval-ms 0 --header-delay-ms 0`, dir))
@@ -167,16 +179,7 @@ Deno.test({
             dir,
           );
           await grows(`${dir}/regression_input.csv`, 1000);
-          // Another member (a plain kafkajs consumer that commits nothing) for 3 s.
-          const other = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).consumer({
-            groupId,
-            sessionTimeout: 6000,
-          });
-          await other.connect();
-          await other.subscribe({ topics: [topic], fromBeginning: true });
-          await other.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
-          await new Promise((r) => setTimeout(r, 3000));
-          await other.disconnect();
+          await anotherMember(groupId, topic, 3000);
           const ran = await finished(child, "main.ts beside another member");
           assert.equal(ran.code, 0, ran.stderr);
           assert.deepEqual(await files(dir), expected);
@@ -197,15 +200,7 @@ Deno.test({
           dir,
         );
         await grows(`${dir}/regression_input.csv`, 1000);
-        const other = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).consumer({
-          groupId,
-          sessionTimeout: 6000,
-        });
-        await other.connect();
-        await other.subscribe({ topics: [topic], fromBeginning: true });
-        await other.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
-        await new Promise((r) => setTimeout(r, 2000));
-        await other.disconnect();
+        await anotherMember(groupId, topic, 2000);
         assert.equal((await producing).code, 0);
         const ran = await finished(child, "main.ts on a live stream");
         assert.equal(ran.code, 0, ran.stderr);
