@@ -8,7 +8,7 @@
 
 import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
 import { checkModelOptions, type ModelOptions } from "./lib/model.ts";
-import type { Note } from "./lib/pipeline.ts";
+import { DEFAULT_MAX_PENDING, type Note } from "./lib/pipeline.ts";
 import { type Format, FORMATS } from "./lib/protocol.ts";
 import type { WindowSpec } from "./lib/window.ts";
 import { feed } from "./io/feed.ts";
@@ -63,7 +63,8 @@ Source:
                        arrives stamped MS or more after the first of them, or, caught up with
                        the input, after MS without a message (default 1500; 0 = off)
   --max-pending N      close a partition's rows into a commit once N wait for one
-                       (default 100000), with a note on standard error
+                       (default ${DEFAULT_MAX_PENDING}, about 100 bytes each), with a note on
+                       standard error
 
 Model (the change stream's columns: a,b with one feature; a,b_<feature>,… with several):
   --target NAME        the column of y (default y)
@@ -135,7 +136,7 @@ const OPTIONS = {
   reset: { type: "boolean", default: false },
   "progress-ms": { type: "string", default: "10000" },
   "autocommit-ms": { type: "string", default: "1500" },
-  "max-pending": { type: "string", default: "100000" },
+  "max-pending": { type: "string", default: String(DEFAULT_MAX_PENDING) },
   "input-log": { type: "string", default: "regression_input.csv" },
   output: { type: "string", default: "regression_output_stream.csv" },
   errors: { type: "string", default: "regression_errors.csv" },
