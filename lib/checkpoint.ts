@@ -24,8 +24,11 @@ export const CHECKPOINT_VERSION = 3;
 
 /** The size in bytes of each output file; null for standard output or a device. */
 export interface FileSizes {
+  /** The input log. */
   readonly input: number | null;
+  /** The change stream. */
   readonly output: number | null;
+  /** The error log. */
   readonly errors: number | null;
 }
 
@@ -43,6 +46,7 @@ export interface PartitionPart {
 
 /** A whole checkpoint, as kept with one partition's offset. */
 export interface CheckpointData {
+  /** The format's version. */
   readonly v: typeof CHECKPOINT_VERSION;
   /** The header as received (with `diff` when it named one), null before it arrived. */
   readonly header: readonly string[] | null;

@@ -6,6 +6,7 @@
 
 /** The lag of one partition. */
 export interface PartitionLag {
+  /** The partition. */
   readonly partition: number;
   /** Messages in the partition after the last one read (0: caught up). */
   readonly lag: number;

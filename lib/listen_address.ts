@@ -6,7 +6,9 @@
 
 /** A host and port to listen on. */
 export interface ListenAddress {
+  /** The host name or address to listen on. */
   readonly hostname: string;
+  /** The port (0: any free one). */
   readonly port: number;
 }
 

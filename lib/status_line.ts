@@ -10,13 +10,17 @@ import { fitText } from "./fit_text.ts";
 
 /** The running totals a report shows. */
 export interface StatusCounts {
+  /** Rows committed. */
   readonly rows: number;
+  /** Commits. */
   readonly commits: number;
+  /** Messages that could not be used. */
   readonly errors: number;
 }
 
 /** Everything the status line shows; each part but the counts is shown when known. */
 export interface StatusFacts {
+  /** The running totals. */
   readonly counts: StatusCounts;
   /** Committed rows per second, lately. */
   readonly rate?: number;

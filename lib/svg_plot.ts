@@ -12,7 +12,9 @@ import type { View } from "./view_model.ts";
 
 /** The size of a drawing, in pixels. */
 export interface PlotSize {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
 }
 

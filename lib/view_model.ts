@@ -15,10 +15,15 @@ import type { PlotModel, SampledPoint } from "./view_tap.ts";
 
 /** What a view is drawn from (a {@linkcode ViewState} has all of it). */
 export interface ViewInput {
+  /** The change stream's columns, once known. */
   readonly columns?: readonly string[];
+  /** What is fitted, once known. */
   readonly model?: PlotModel;
+  /** The current fit, if any. */
   readonly fit?: TimedFit;
+  /** The sampled points. */
   readonly points: readonly SampledPoint[];
+  /** The fits kept, oldest first. */
   readonly history: readonly TimedFit[];
   /** How many committed rows the points were sampled from. */
   readonly seen: number;
@@ -26,14 +31,19 @@ export interface ViewInput {
 
 /** An axis: its label, the range it shows and its ticks. */
 export interface Axis {
+  /** The axis' label (a column, or ŷ). */
   readonly label: string;
+  /** The range shown, low to high. */
   readonly domain: readonly [number, number];
+  /** Where the ticks go. */
   readonly ticks: readonly number[];
 }
 
 /** The history of one coefficient: `[time, value]` pairs, oldest first. */
 export interface CoefficientHistory {
+  /** The coefficient's column. */
   readonly column: string;
+  /** `[time, value]` pairs, oldest first. */
   readonly points: readonly (readonly [number, number])[];
 }
 
@@ -47,7 +57,9 @@ export interface View {
   readonly title: string;
   /** `feature`: y against x; `fitted`: y against ŷ (several features). */
   readonly mode: "feature" | "fitted";
+  /** The horizontal axis. */
   readonly x: Axis;
+  /** The vertical axis. */
   readonly y: Axis;
   /** The sampled points, `[x, y]` in the axes' coordinates. */
   readonly points: readonly (readonly [number, number])[];

@@ -15,27 +15,37 @@ import { Reservoir } from "./reservoir.ts";
 
 /** A committed point: the design row's regressors (x, or x, x², … for a polynomial) and y. */
 export interface SampledPoint {
+  /** The regressors. */
   readonly x: readonly number[];
+  /** The target's value. */
   readonly y: number;
 }
 
 /** What is fitted, as the pictures label it. */
 export interface PlotModel {
+  /** The column of y. */
   readonly target: string;
+  /** The feature columns. */
   readonly features: readonly string[];
+  /** The polynomial's degree (1: a line or plane). */
   readonly degree: number;
+  /** Whether the fit has an intercept. */
   readonly intercept: boolean;
 }
 
 /** A fit at a commit. */
 export interface TimedFit {
+  /** The change row's values. */
   readonly values: readonly number[];
+  /** The commit's number. */
   readonly time: number;
 }
 
 /** A change of one slot of the sample: its new point, or null when emptied (a retraction). */
 export interface SlotChange {
+  /** The slot. */
   readonly slot: number;
+  /** Its new point, or null. */
   readonly point: SampledPoint | null;
 }
 
