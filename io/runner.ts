@@ -179,12 +179,6 @@ export class Runner implements RunnerApi {
     return Promise.resolve(this.#pipeline.fatal);
   }
 
-  /** The current fit, the change stream's columns and the totals (for a live view). */
-  get view() {
-    const p = this.#pipeline;
-    return { columns: p.outputColumns, fit: p.fit, counts: p.counts };
-  }
-
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const done = this.#queue.then(work);
     this.#queue = done.catch(() => {});

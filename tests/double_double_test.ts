@@ -12,26 +12,15 @@ import {
   twoSum,
 } from "../lib/least_squares/double_double.ts";
 import { PythonRandom } from "../lib/random.ts";
+import { doubleParts } from "./exact.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Exact arithmetic: every double is m·2^e with integers m and e ≥ −1074; a fixed-point BigInt of
 // unit 2^SHIFT holds sums of doubles, and of products of two doubles, exactly.
 
-/** A double as (m, e), v = m·2^e exactly. */
-function parts(v: number): [bigint, number] {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, v);
-  const bits = view.getBigUint64(0);
-  const sign = bits >> 63n ? -1n : 1n;
-  const exponent = Number((bits >> 52n) & 0x7ffn);
-  const fraction = bits & ((1n << 52n) - 1n);
-  const mantissa = exponent === 0 ? fraction : fraction | (1n << 52n);
-  return [sign * mantissa, (exponent === 0 ? 1 : exponent) - 1075];
-}
-
 /** v·2^-shift as an exact BigInt (shift at most the exponent of v's last bit). */
 function fixed(v: number, shift: number): bigint {
-  const [m, e] = parts(v);
+  const [m, e] = doubleParts(v);
   if (m === 0n) return 0n;
   assert.ok(e >= shift, `${v} has bits below 2^${shift}`);
   return m << BigInt(e - shift);
@@ -39,8 +28,8 @@ function fixed(v: number, shift: number): bigint {
 
 /** a·b·2^-shift exactly. */
 function product(a: number, b: number, shift: number): bigint {
-  const [ma, ea] = parts(a);
-  const [mb, eb] = parts(b);
+  const [ma, ea] = doubleParts(a);
+  const [mb, eb] = doubleParts(b);
   if (ma === 0n || mb === 0n) return 0n;
   assert.ok(ea + eb >= shift);
   return (ma * mb) << BigInt(ea + eb - shift);
@@ -52,7 +41,7 @@ function abs(v: bigint): bigint {
 
 /** The number of significant bits of a double's mantissa (0 for zero). */
 function significantBits(v: number): number {
-  let [m] = parts(v);
+  let [m] = doubleParts(v);
   m = abs(m);
   if (m === 0n) return 0;
   while ((m & 1n) === 0n) m >>= 1n;
@@ -182,8 +171,8 @@ Deno.test("roundedPower: x^p rounded once to the nearest double", () => {
     for (let p = 1; p <= 10; p++) {
       const v = roundedPower(x, p);
       // Exact x^p = m^p·2^(e·p); |v − x^p| ≤ ulp(v)/2 with ulp(v) = 2^(exponent of v's last bit).
-      const [m, e] = parts(x);
-      const [vm, ve] = parts(v);
+      const [m, e] = doubleParts(x);
+      const [vm, ve] = doubleParts(v);
       const unit = Math.min(e * p, ve - 1);
       const exact = m ** BigInt(p) << BigInt(e * p - unit);
       const got = vm << BigInt(ve - unit);

@@ -15,6 +15,7 @@ import {
   readNistFixture,
   shiftedFeatures,
 } from "./nist.ts";
+import { doubleParts } from "./exact.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -697,17 +698,8 @@ Deno.test("fitValues is fit() as one plain array: intercept first, zeros while u
 
 /** A double as an exact fraction num/den (den a power of two). */
 function exact(v: number): [bigint, bigint] {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, v);
-  const bits = view.getBigUint64(0);
-  const sign = bits >> 63n ? -1n : 1n;
-  const exponent = Number((bits >> 52n) & 0x7ffn);
-  const fraction = bits & ((1n << 52n) - 1n);
-  const mantissa = exponent === 0 ? fraction : fraction | (1n << 52n);
-  const shift = (exponent === 0 ? 1 : exponent) - 1075;
-  return shift >= 0
-    ? [sign * (mantissa << BigInt(shift)), 1n]
-    : [sign * mantissa, 1n << BigInt(-shift)];
+  const [mantissa, shift] = doubleParts(v);
+  return shift >= 0 ? [mantissa << BigInt(shift), 1n] : [mantissa, 1n << BigInt(-shift)];
 }
 
 /** Whether |v − p/q| ≤ |v|·ε (about one unit in the last place), exactly. */
