@@ -307,6 +307,23 @@ if (bootstrap === undefined) {
   bootstrap = broker.plaintext;
 }
 const B = bootstrap;
+
+/** The arguments of `deno` that run `spec`'s main.ts on `topic` in a group of its own. */
+function mainArgs(spec: MainSpec, topic: string, ...more: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    ...spec.denoFlags,
+    spec.script,
+    "-b",
+    B,
+    "-t",
+    topic,
+    "-X",
+    `group.id=bench-${crypto.randomUUID()}`,
+    ...more,
+  ];
+}
 const work = await Deno.makeTempDir({ prefix: "kafka-regression-bench-" });
 const stamp = Date.now();
 
@@ -401,23 +418,10 @@ function mainConsumer(spec: MainSpec): Consumer {
       const args = format === "csv"
         ? ["--max-commits", String(rows)]
         : ["--format", "json", "--idle-exit-ms", String(IDLE_EXIT_MS)];
-      const r = await measured([
-        deno,
-        "run",
-        "-A",
-        ...spec.denoFlags,
-        spec.script,
-        "-b",
-        B,
-        "-t",
-        topic,
-        "-X",
-        `group.id=bench-${crypto.randomUUID()}`,
-        "--progress-ms",
-        "0",
-        ...args,
-        ...spec.args,
-      ], { cwd: dir, env: spec.env });
+      const r = await measured(
+        [deno, ...mainArgs(spec, topic, "--progress-ms", "0", ...args, ...spec.args)],
+        { cwd: dir, env: spec.env },
+      );
       const logged = await countLines(`${dir}/regression_input.csv`) - 1;
       await Deno.remove(dir, { recursive: true });
       if (logged !== rows) {
@@ -585,21 +589,7 @@ async function latency(rate: number, spec: MainSpec): Promise<void> {
   const dir = await Deno.makeTempDir({ dir: work, prefix: "latency-" });
   await shell(`printf 'x,y\\n' | kcat -P -b ${B} -t ${topic} -p 0`); // creates the topic
   const main = new Deno.Command(deno, {
-    args: [
-      "run",
-      "-A",
-      ...spec.denoFlags,
-      spec.script,
-      "-b",
-      B,
-      "-t",
-      topic,
-      "-X",
-      `group.id=bench-${crypto.randomUUID()}`,
-      "--progress-ms",
-      "0",
-      ...spec.args,
-    ],
+    args: mainArgs(spec, topic, "--progress-ms", "0", ...spec.args),
     cwd: dir,
     env: spec.env,
     stdout: "null",
@@ -686,20 +676,7 @@ async function startup(spec: MainSpec): Promise<void> {
     const dir = await Deno.makeTempDir({ dir: work, prefix: "startup-" });
     const start = performance.now();
     const main = new Deno.Command(deno, {
-      args: [
-        "run",
-        "-A",
-        ...spec.denoFlags,
-        spec.script,
-        "-b",
-        B,
-        "-t",
-        topic,
-        "-X",
-        `group.id=bench-${crypto.randomUUID()}`,
-        "--max-commits",
-        "10",
-      ],
+      args: mainArgs(spec, topic, "--max-commits", "10"),
       cwd: dir,
       env: spec.env,
       stdout: "null",

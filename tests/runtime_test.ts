@@ -312,28 +312,31 @@ Deno.test({
       });
     });
 
-    await t.step("3 partitions, header on partition 0, rows arriving first elsewhere", async () => {
-      await inDir(async (dir) => {
-        const topic = freshTopic();
-        await createTopic(broker.plaintext, topic, 3);
-        const rows = (from: number, to: number) =>
-          Array.from(
-            { length: to - from },
-            (_, i) => `${from + i},${2 * (from + i) + 1}\n*COMMIT*\n`,
-          )
-            .join("");
-        await kcat(topic, rows(100, 200), dir, 1);
-        await kcat(topic, rows(200, 300), dir, 2);
-        await kcat(topic, "x,y\n" + rows(0, 100), dir, 0);
-        const ran = await sh(`${MAIN} ${b} -t ${topic} --until-end`, dir);
-        assert.equal(ran.code, 0, ran.stderr);
-        assert.match(ran.stderr, /300 rows, 300 commits, 0 errors/);
-        const out = await files(dir);
-        assert.equal(out.input.trim().split("\n").length, 301);
-        // y = 2x + 1 exactly: the merged fit is exact whatever the order.
-        assert.match(out.output.trimEnd().split("\n").at(-1)!, /^1,2,\d+,1$/);
-      });
-    });
+    await t.step(
+      "3 partitions, header on partition 0, rows produced first on the others",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await createTopic(broker.plaintext, topic, 3);
+          const rows = (from: number, to: number) =>
+            Array.from(
+              { length: to - from },
+              (_, i) => `${from + i},${2 * (from + i) + 1}\n*COMMIT*\n`,
+            )
+              .join("");
+          await kcat(topic, rows(100, 200), dir, 1);
+          await kcat(topic, rows(200, 300), dir, 2);
+          await kcat(topic, "x,y\n" + rows(0, 100), dir, 0);
+          const ran = await sh(`${MAIN} ${b} -t ${topic} --until-end`, dir);
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(ran.stderr, /300 rows, 300 commits, 0 errors/);
+          const out = await files(dir);
+          assert.equal(out.input.trim().split("\n").length, 301);
+          // y = 2x + 1 exactly: the merged fit is exact whatever the order.
+          assert.match(out.output.trimEnd().split("\n").at(-1)!, /^1,2,\d+,1$/);
+        });
+      },
+    );
 
     await t.step(
       "3 partitions, kill -9 at random moments: every row once, the exact fit",
