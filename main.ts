@@ -17,9 +17,8 @@ import { KafkaError, KafkaSource, OutputTopic, transactionalId } from "./io/kafk
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
 import { describeSettings, type KafkaSettings, SettingsError } from "./io/kafka/settings.ts";
 import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
-import { RemoteRunner } from "./io/runner_worker.ts";
 import { grant } from "./io/permissions.ts";
-import { isSinkClosed, SinkLockedError } from "./io/sink.ts";
+import { SinkClosedError, SinkLockedError } from "./io/sink.ts";
 import type { Source } from "./io/source.ts";
 import { LiveView } from "./io/live_view.ts";
 import type { StatusMode } from "./io/status_line.ts";
@@ -366,7 +365,7 @@ class Refusal extends Error {
 function report(e: unknown): number {
   if (e instanceof UsageError) return reportUsageError(NAME, `${COMMAND} --help`, e);
   if (e instanceof SettingsError || e instanceof KafkaError) return reportKafkaFailure(NAME, e);
-  if (e instanceof Error && e.name === SinkLockedError.name) {
+  if (e instanceof SinkLockedError) {
     say(`${e.message}: stop that run, or give this one other files`);
     return 1;
   }
@@ -429,23 +428,17 @@ async function cli(args: string[]): Promise<number> {
   }
   if (live.url !== undefined) say(`the live view is at ${live.url}`);
   const withView = { ...runnerOptions, view: live.tap };
-  // Kafka: the runner works in a worker, overlapping with kafkajs's reading and decoding.
-  const remote = opts.from === undefined ? new RemoteRunner(withView) : undefined;
-  const runner: RunnerApi = remote ?? new Runner(withView);
   try {
-    return await run(opts, runner, live);
+    return await run(opts, new Runner(withView), live);
   } finally {
-    remote?.close();
     await live.close();
   }
 }
 
-/** What the run reads (its worker's code, the input), writes and whether it connects. */
+/** What the run reads (the input), writes and whether it connects. */
 function needs(opts: Options) {
   const kafka = opts.from === undefined;
-  const code = new URL(".", import.meta.url);
   const read = [
-    ...(kafka && code.protocol === "file:" ? [decodeURIComponent(code.pathname)] : []),
     ...(opts.from !== undefined && opts.from !== "-" ? [opts.from] : []),
     ...(opts.settings !== undefined ? [opts.settings] : []),
   ];
@@ -601,7 +594,7 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
       );
     } catch (e) {
       await source.close();
-      if ((e as Error).name === SinkLockedError.name) throw e;
+      if (e instanceof SinkLockedError) throw e;
       throw new Refusal(`cannot open the output files: ${(e as Error).message}`, 1);
     }
     if (start.problem !== undefined) {
@@ -645,7 +638,7 @@ async function stream(
   const { errors, pending } = counts;
   // What stopped the run is said before the summary. A closed standard output (| head -3) ends
   // the run quietly, as Unix tools do.
-  const status = failure !== undefined && !isSinkClosed(failure)
+  const status = failure !== undefined && !(failure instanceof SinkClosedError)
     ? report(new Refusal(failure.message, 1))
     : fed.refused !== undefined
     ? report(new Refusal(fed.refused, 1))

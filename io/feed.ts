@@ -104,9 +104,13 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       }
       const { batch } = item;
       const now = batch.now;
-      if (batch.messages.length > 0) lastMessageAt = now;
       let bytes = 0;
-      for (const m of batch.messages) bytes += m.value.length;
+      let count = 0;
+      for (const { values } of batch.parts) {
+        count += values.length;
+        for (const value of values) bytes += value.length;
+      }
+      if (count > 0) lastMessageAt = now;
       // A failure (a full disk, a closed pipe) stops the run; it is held until the loop ends.
       const done = runner.process(batch).then(take).catch((e) => {
         failure ??= e as Error;

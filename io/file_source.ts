@@ -22,7 +22,7 @@ import type { Ack, Source, SourceItem } from "./source.ts";
  * const items = [];
  * for await (const item of new FileSource(path, 250).items()) items.push(item);
  * assert.deepEqual(
- *   items.flatMap((i) => i.kind === "batch" ? i.batch.messages.map((m) => m.value) : []),
+ *   items.flatMap((i) => i.kind === "batch" ? i.batch.parts.flatMap((p) => p.values) : []),
  *   ["x,y", "0,1"],
  * );
  * await Deno.remove(path);
@@ -48,7 +48,6 @@ export class FileSource implements Source {
   /** The lines' batches, with empty batches while the reader waits. */
   async *items(): AsyncGenerator<SourceItem> {
     const lines = readLines(this.#path)[Symbol.asyncIterator]();
-    let line = 0;
     let next = lines.next();
     while (!this.#stopped) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -60,13 +59,12 @@ export class FileSource implements Source {
       clearTimeout(timer);
       if (this.#stopped) break;
       if (got === "tick") {
-        yield { kind: "batch", batch: { messages: [], now: Date.now(), caughtUp: [[0, true]] } };
+        yield { kind: "batch", batch: { parts: [], now: Date.now(), caughtUp: [[0, true]] } };
         continue;
       }
       if (got.done) break;
       next = lines.next();
-      const messages = got.value.map((m) => ({ ...m, partition: 0, offset: line++ }));
-      yield { kind: "batch", batch: { messages, now: Date.now() } };
+      yield { kind: "batch", batch: { parts: [got.value], now: Date.now() } };
     }
   }
 

@@ -5,35 +5,43 @@
  * @module
  */
 
-import type { Message } from "../lib/protocol.ts";
+import { type MessageBatch, messageBatch } from "../lib/message_batch.ts";
 
 /**
- * Reads `path` (`-` = standard input) as batches of messages, one per line; a trailing `\r` is
- * dropped; positions read `path:line` (`stdin:line`). A line has no timestamp of its own: each
- * message's `timestamp` is the time its chunk was read (`Date.now()`).
+ * Reads `path` (`-` = standard input) as batches of messages, one per line, of partition 0 at
+ * offset = line number − 1; a trailing `\r` is dropped; positions read `path:line`
+ * (`stdin:line`). A line has no timestamp of its own: each message's timestamp is the time its
+ * chunk was read (`Date.now()`).
  *
  * @example
  * ```ts
  * import { readLines } from "./line_source.ts";
- * for await (const batch of readLines("points.txt")) console.log(batch.length);
+ * for await (const batch of readLines("points.txt")) console.log(batch.values.length);
  * ```
  */
-export async function* readLines(path: string): AsyncGenerator<Message[]> {
-  const name = path === "-" ? "stdin" : path;
+export async function* readLines(path: string): AsyncGenerator<MessageBatch> {
+  const origin = `${path === "-" ? "stdin" : path}:`;
   const file = path === "-" ? Deno.stdin : await Deno.open(path);
   let line = 0;
   let rest = "";
-  let timestamp = Date.now();
-  const toMessage = (text: string): Message => ({
-    value: text.endsWith("\r") ? text.slice(0, -1) : text,
-    position: `${name}:${++line}`,
-    timestamp,
-  });
+  const batch = (lines: string[]): MessageBatch => {
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i];
+      if (text.endsWith("\r")) lines[i] = text.slice(0, -1);
+    }
+    const out = messageBatch(lines, {
+      origin,
+      lines: true,
+      firstOffset: line,
+      timestamp: Date.now(),
+    });
+    line += lines.length;
+    return out;
+  };
   for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
-    timestamp = Date.now();
     const parts = (rest + chunk).split("\n");
     rest = parts.pop() ?? "";
-    if (parts.length > 0) yield parts.map(toMessage);
+    if (parts.length > 0) yield batch(parts);
   }
-  if (rest !== "") yield [toMessage(rest)];
+  if (rest !== "") yield batch([rest]);
 }

@@ -1,8 +1,7 @@
 /**
  * The run's engine, in one plain class: the pure pipeline, its three output files, the wall-clock
  * autocommit at the live edge, and the assembly of checkpoints (the pipeline's part, then who
- * writes the files and how long they are). It is used as it is for `--from` and in tests, and
- * hosted in a worker for Kafka (see `runner_worker.ts`), behind the same {@linkcode RunnerApi}.
+ * writes the files and how long they are).
  *
  * @module
  */
@@ -26,6 +25,8 @@ import {
   Pipeline,
   type PipelineOptions,
 } from "../lib/pipeline.ts";
+import { type MessageBatch, positionOf } from "../lib/message_batch.ts";
+import type { Message } from "../lib/protocol.ts";
 import { Sink } from "./sink.ts";
 import type { Ack, Batch } from "./source.ts";
 
@@ -124,6 +125,7 @@ export interface RunnerApi {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { messageBatch } from "../lib/message_batch.ts";
  * import { Runner } from "./runner.ts";
  * const dir = await Deno.makeTempDir();
  * const runner = new Runner({
@@ -131,8 +133,7 @@ export interface RunnerApi {
  *   outputs: { input: `${dir}/in.csv`, output: `${dir}/out.csv`, errors: `${dir}/err.csv` },
  * });
  * assert.equal((await runner.open()).start, "starting fresh");
- * const values = ["x,y", "0,1", "*COMMIT*"];
- * await runner.process({ messages: values.map((value) => ({ value, position: "-" })), now: 0 });
+ * await runner.process({ parts: [messageBatch(["x,y", "0,1", "*COMMIT*"])], now: 0 });
  * await runner.finish(true);
  * assert.equal(await Deno.readTextFile(`${dir}/out.csv`), "a,b,time,diff\n0,0,0,1\n");
  * await Deno.remove(dir, { recursive: true });
@@ -290,10 +291,12 @@ export class Runner implements RunnerApi {
 
   async #process(batch: Batch): Promise<Processed> {
     const pipeline = this.#pipeline;
-    const { messages, now } = batch;
-    const out = pipeline.process(messages, now);
+    const { parts, now } = batch;
+    const out = pipeline.process(messagesOf(parts), now);
     this.#write(out);
-    for (const m of messages) this.#arrived(m.partition ?? 0, now);
+    for (const part of parts) {
+      if (part.values.length > 0) this.#arrived(part.partition, now);
+    }
     for (const [partition, caughtUp] of batch.caughtUp ?? []) {
       const live = this.#live.get(partition) ?? { caughtUp, lastArrival: now };
       live.caughtUp = caughtUp;
@@ -404,4 +407,23 @@ export class Runner implements RunnerApi {
       return { counts: this.#pipeline.counts };
     });
   }
+}
+
+/** The messages of `parts` as the pipeline takes them, one object each. */
+function messagesOf(parts: readonly MessageBatch[]): Message[] {
+  const messages: Message[] = [];
+  for (const part of parts) {
+    for (let i = 0; i < part.values.length; i++) {
+      const timestamp = part.timestamps[i];
+      messages.push({
+        value: part.values[i],
+        position: positionOf(part, i),
+        timestamp: Number.isNaN(timestamp) ? undefined : timestamp,
+        partition: part.partition,
+        offset: part.offsets[i],
+        error: part.errors?.get(i),
+      });
+    }
+  }
+  return messages;
 }

@@ -31,11 +31,10 @@ const CLOSED = "was closed by its reader (broken pipe): nothing more can be writ
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isSinkClosed, SinkClosedError } from "./sink.ts";
+ * import { SinkClosedError } from "./sink.ts";
  * const error = new SinkClosedError("-");
  * assert.match(error.message, /^standard output was closed by its reader/);
- * assert.ok(isSinkClosed(error));
- * assert.ok(isSinkClosed(new Error(error.message))); // as it arrives from a worker
+ * assert.ok(error instanceof SinkClosedError);
  * ```
  */
 export class SinkClosedError extends Error {
@@ -48,22 +47,6 @@ export class SinkClosedError extends Error {
     this.name = "SinkClosedError";
     this.target = target;
   }
-}
-
-/**
- * Whether `error` is a {@linkcode SinkClosedError}, also when it crossed a worker boundary (its
- * name is kept there).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isSinkClosed } from "./sink.ts";
- * assert.equal(isSinkClosed(new Error("No space left on device (os error 28)")), false);
- * ```
- */
-export function isSinkClosed(error: unknown): boolean {
-  return error instanceof SinkClosedError ||
-    (error instanceof Error && error.name === "SinkClosedError");
 }
 
 /**

@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { Message } from "../lib/protocol.ts";
+import type { MessageBatch } from "../lib/message_batch.ts";
 
-/** A batch of messages from a source. */
+/** What a source delivered at once: messages of one or more partitions. */
 export interface Batch {
-  /** The messages, in order (of one partition, from Kafka). */
-  readonly messages: readonly Message[];
+  /** The messages, a batch per partition (each in order). */
+  readonly parts: readonly MessageBatch[];
   /** The source's clock when it delivered the batch (ms since the epoch). */
   readonly now: number;
   /**

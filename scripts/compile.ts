@@ -1,6 +1,6 @@
 /**
  * `deno task compile`: single executables of both scripts with `deno compile` — `kafka-regression`
- * (main.ts, with its worker io/runner_worker.ts included) and `kafka-regression-producer` — each
+ * (main.ts) and `kafka-regression-producer` — each
  * with the least permissions it needs. `deno compile` builds on Deno's runtime for the platform
  * (denort), which it downloads on first use; where that cannot be fetched, this says so and how to
  * give it one (DENORT_BIN), and fails.
@@ -30,8 +30,6 @@ const PROGRAMS = [
     name: "kafka-regression",
     script: "main.ts",
     flags: [
-      "--include",
-      `${root}io/runner_worker.ts`,
       "--allow-read",
       "--allow-write",
       "--allow-net",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readLines } from "../io/line_source.ts";
+import { positionOf } from "../lib/message_batch.ts";
 import { deno, inDir, sh } from "./cli.ts";
 
 const CRLF = "x,y\r\n0,1\r\n*COMMIT*\r\n1,3\r\n*COMMIT*\r\n";
@@ -7,13 +8,14 @@ const CRLF = "x,y\r\n0,1\r\n*COMMIT*\r\n1,3\r\n*COMMIT*\r\n";
 Deno.test("the line source drops a trailing \\r (CRLF files), and only that", async () => {
   await inDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/in.txt`, CRLF + "a\rb\r\n9,9\r");
-    const messages = [];
-    for await (const batch of readLines(`${dir}/in.txt`)) messages.push(...batch);
-    assert.deepEqual(
-      messages.map((m) => m.value),
-      ["x,y", "0,1", "*COMMIT*", "1,3", "*COMMIT*", "a\rb", "9,9"],
-    );
-    assert.deepEqual(messages.map((m) => m.position).slice(0, 2), [
+    const values = [];
+    const positions = [];
+    for await (const batch of readLines(`${dir}/in.txt`)) {
+      values.push(...batch.values);
+      positions.push(...batch.values.map((_, i) => positionOf(batch, i)));
+    }
+    assert.deepEqual(values, ["x,y", "0,1", "*COMMIT*", "1,3", "*COMMIT*", "a\rb", "9,9"]);
+    assert.deepEqual(positions.slice(0, 2), [
       `${dir}/in.txt:1`,
       `${dir}/in.txt:2`,
     ]);

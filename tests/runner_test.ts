@@ -5,20 +5,18 @@
  */
 
 import assert from "node:assert/strict";
-import type { Message } from "../lib/protocol.ts";
+import { type MessageBatch, messageBatch } from "../lib/message_batch.ts";
 import { PythonRandom } from "../lib/random.ts";
 import { type Ack, Runner, type RunnerOptions } from "../io/runner.ts";
 import { SinkLockedError } from "../io/sink.ts";
 import { inDir } from "./cli.ts";
 
-const messagesOf = (values: readonly string[]): Message[] =>
-  values.map((value, i) => ({
-    value,
-    position: `t/0@${i}`,
-    partition: 0,
-    offset: i,
-    timestamp: 1000 * i,
-  }));
+/** `values` from `first` on, message i of the topic stamped 1000·i ms. */
+const partOf = (values: readonly string[], first = 0): MessageBatch => {
+  const part = messageBatch(values, { origin: "t/0@", firstOffset: first });
+  part.timestamps.forEach((_, i) => part.timestamps[i] = 1000 * (first + i));
+  return part;
+};
 
 const optionsIn = (dir: string, extra: Partial<RunnerOptions["pipeline"]> = {}): RunnerOptions => ({
   pipeline: { format: "csv", autocommitMs: 1500, ...extra },
@@ -38,7 +36,7 @@ const read = async (dir: string) => ({
  */
 async function lives(
   dir: string,
-  messages: readonly Message[],
+  messages: readonly string[],
   crashes: readonly number[],
   seed: number,
   extra: Partial<RunnerOptions["pipeline"]> = {},
@@ -58,10 +56,10 @@ async function lives(
     let batches = 0;
     while (at < messages.length && (life === crashes.length || batches < crashes[life])) {
       const n = 1 + Math.floor(random.random() * 6);
-      const batch = messages.slice(at, at + n);
-      at += batch.length;
+      const part = partOf(messages.slice(at, at + n), at);
+      at += part.values.length;
       batches++;
-      const processed = await runner.process({ messages: batch, now: batch[0].timestamp! });
+      const processed = await runner.process({ parts: [part], now: part.timestamps[0] });
       if (processed.acks.length > 0) committed = processed.acks[0];
     }
     if (life < crashes.length) {
@@ -84,7 +82,7 @@ const stream = (): string[] => {
 };
 
 Deno.test("crashes after any batch, resumed from the last checkpoint: the same files as one run", async () => {
-  const messages = messagesOf(stream());
+  const messages = stream();
   const whole = await inDir((dir) => lives(dir, messages, [], 1));
   for (const seed of [2, 3, 4, 5, 6, 7]) {
     const random = new PythonRandom(seed);
@@ -99,7 +97,7 @@ Deno.test("a resume whose files are shorter than the checkpoint says is refused"
   await inDir(async (dir) => {
     const runner = new Runner(optionsIn(dir));
     await runner.open();
-    const processed = await runner.process({ messages: messagesOf(stream()), now: 0 });
+    const processed = await runner.process({ parts: [partOf(stream())], now: 0 });
     await runner.finish(false);
     const [ack] = processed.acks;
     await Deno.writeTextFile(`${dir}/out.csv`, "a,b,time,diff\n"); // cut by hand
@@ -119,7 +117,7 @@ Deno.test("two runners on the same files: the second is refused, the first goes 
     await first.open();
     const second = new Runner(optionsIn(dir));
     await assert.rejects(() => second.open(), SinkLockedError);
-    await first.process({ messages: messagesOf(["x,y", "0,1", "*COMMIT*"]), now: 0 });
+    await first.process({ parts: [partOf(["x,y", "0,1", "*COMMIT*"])], now: 0 });
     await first.finish(true);
     assert.equal((await read(dir)).input, 'x,y,time,diff\n"0","1",0,1\n');
   });
@@ -129,19 +127,19 @@ Deno.test("at the live edge the clock closes rows that nothing followed", async 
   await inDir(async (dir) => {
     const runner = new Runner(optionsIn(dir));
     await runner.open();
-    const rows = messagesOf(["x,y", "0,1", "1,3"]);
-    await runner.process({ messages: rows, now: 10_000, caughtUp: [[0, true]] });
-    const early = await runner.process({ messages: [], now: 11_000 });
+    const rows = partOf(["x,y", "0,1", "1,3"]);
+    await runner.process({ parts: [rows], now: 10_000, caughtUp: [[0, true]] });
+    const early = await runner.process({ parts: [], now: 11_000 });
     assert.equal(early.counts.commits, 0);
-    const late = await runner.process({ messages: [], now: 11_600 });
+    const late = await runner.process({ parts: [], now: 11_600 });
     assert.equal(late.counts.commits, 1);
     assert.equal(late.acks[0].offset, 3);
     // Not caught up (more to read): the clock waits.
     const behind = new Runner(optionsIn(`${dir}`, {}));
     await runner.finish(true);
     await behind.open();
-    await behind.process({ messages: rows, now: 10_000, caughtUp: [[0, false]] });
-    assert.equal((await behind.process({ messages: [], now: 20_000 })).counts.commits, 0);
+    await behind.process({ parts: [rows], now: 10_000, caughtUp: [[0, false]] });
+    assert.equal((await behind.process({ parts: [], now: 20_000 })).counts.commits, 0);
     await behind.finish(true);
   });
 });
@@ -152,20 +150,15 @@ Deno.test("the clock's autocommit restarts for rows that arrive after it (issue 
   await inDir(async (dir) => {
     const runner = new Runner(optionsIn(dir));
     await runner.open();
-    const at = (value: string, offset: number, timestamp: number): Message => ({
-      value,
-      position: `t/0@${offset}`,
-      partition: 0,
-      offset,
-      timestamp,
-    });
+    const at = (values: string[], offset: number, timestamp: number) =>
+      messageBatch(values, { origin: "t/0@", firstOffset: offset, timestamp });
     const caughtUp: [number, boolean][] = [[0, true]];
-    await runner.process({ messages: [at("x,y", 0, 0), at("1,2", 1, 0)], now: 0, caughtUp });
-    assert.equal((await runner.process({ messages: [], now: 1600 })).counts.commits, 1);
-    const b = await runner.process({ messages: [at("2,5", 2, 1700)], now: 1700, caughtUp });
+    await runner.process({ parts: [at(["x,y", "1,2"], 0, 0)], now: 0, caughtUp });
+    assert.equal((await runner.process({ parts: [], now: 1600 })).counts.commits, 1);
+    const b = await runner.process({ parts: [at(["2,5"], 2, 1700)], now: 1700, caughtUp });
     assert.equal(b.counts.commits, 1);
-    assert.equal((await runner.process({ messages: [], now: 3100 })).counts.commits, 1);
-    assert.equal((await runner.process({ messages: [], now: 3200 })).counts.commits, 2);
+    assert.equal((await runner.process({ parts: [], now: 3100 })).counts.commits, 1);
+    assert.equal((await runner.process({ parts: [], now: 3200 })).counts.commits, 2);
     await runner.finish(true);
   });
 });

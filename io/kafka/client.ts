@@ -18,7 +18,7 @@ import type {
 } from "kafkajs";
 import process from "node:process";
 import { consumerLag, type PartitionLag } from "../../lib/consumer_lag.ts";
-import type { Message } from "../../lib/protocol.ts";
+import { type MessageBatch, messageBatch } from "../../lib/message_batch.ts";
 import type { Ack, Restore, Source, SourceItem } from "../source.ts";
 import type { KafkaSettings } from "./settings.ts";
 
@@ -444,19 +444,22 @@ export class KafkaSource implements Source {
     const partition = batch.partition;
     const held = this.#held.get(partition) ?? { next: undefined };
     this.#held.set(partition, held);
-    const messages: Message[] = [];
     const first = Number(batch.messages[0].offset);
     const gap = await this.#deleted(partition, held.next, first);
-    if (gap !== undefined) messages.push(gap);
-    for (const m of batch.messages) {
-      messages.push({
-        value: m.value?.toString() ?? "",
-        position: `${topic}/${partition}@${m.offset}`,
-        timestamp: Number(m.timestamp),
-        partition,
-        offset: Number(m.offset),
-      });
+    const n = batch.messages.length;
+    const values: string[] = new Array(n);
+    const offsets = new Float64Array(n);
+    const timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const m = batch.messages[i];
+      values[i] = m.value?.toString() ?? "";
+      offsets[i] = Number(m.offset);
+      timestamps[i] = Number(m.timestamp);
     }
+    const parts: MessageBatch[] = [
+      ...(gap === undefined ? [] : [gap]),
+      { partition, values, offsets, timestamps, origin: `${topic}/${partition}@`, lines: false },
+    ];
     const last = Number(batch.lastOffset());
     this.#highWatermarks.set(partition, batch.highWatermark);
     const caughtUp = last + 1 >= Number(batch.highWatermark);
@@ -464,7 +467,7 @@ export class KafkaSource implements Source {
     const taken = new Promise<void>((done) => {
       this.#enqueue({
         kind: "batch",
-        batch: { messages, now: Date.now(), caughtUp: [[partition, caughtUp]] },
+        batch: { parts, now: Date.now(), caughtUp: [[partition, caughtUp]] },
       }, done);
     });
     // Waiting here holds kafkajs's fetch loop, which sends the heartbeats: keep them going.
@@ -492,13 +495,16 @@ export class KafkaSource implements Source {
     if (low <= from) return undefined; // a gap of transaction markers or compaction: no loss
     const to = Math.min(low, first) - 1;
     this.#events.skipped?.(partition, from, to);
+    const reason = `records ${from} to ${to} of ${this.#topic}/${partition} were deleted ` +
+      "(retention) before this group read them: their rows are not in the fit";
     return {
-      value: "",
-      position: `${this.#topic}/${partition}@${from}`,
-      partition,
-      error: `records ${from} to ${to} of ${this.#topic}/${partition} were deleted (retention) ` +
-        "before this group read them: their rows are not in the fit",
-    } satisfies Message;
+      ...messageBatch([""], {
+        partition,
+        firstOffset: from,
+        origin: `${this.#topic}/${partition}@`,
+      }),
+      errors: new Map([[0, reason]]),
+    };
   }
 
   /** With `untilEnd`: every partition this run reads is read up to its end offset. */
@@ -553,7 +559,7 @@ export class KafkaSource implements Source {
             await this.acknowledge(this.#owed);
           }
           if (this.#ends !== undefined && this.#assigned.size > 0 && this.#reachedEnds()) break;
-          yield { kind: "batch", batch: { messages: [], now: Date.now() } };
+          yield { kind: "batch", batch: { parts: [], now: Date.now() } };
           continue;
         }
         this.#current = delivery;
