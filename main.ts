@@ -13,8 +13,16 @@ import { type Format, FORMATS } from "./lib/protocol.ts";
 import type { WindowSpec } from "./lib/window.ts";
 import { feed } from "./io/feed.ts";
 import { FileSource } from "./io/file_source.ts";
-import { KafkaError, KafkaSource, OutputTopic, transactionalId } from "./io/kafka/client.ts";
-import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
+import { KafkaSource } from "./io/kafka/kafka_source.ts";
+import { fetchNeeds, libraryFile } from "./io/kafka/library.ts";
+import {
+  isKafkaFailure,
+  KAFKA_HELP,
+  KAFKA_OPTIONS,
+  reportKafkaFailure,
+  resolveKafka,
+} from "./io/kafka/options.ts";
+import { OutputTopic, transactionalId } from "./io/kafka/output_topic.ts";
 import { describeSettings, type KafkaSettings, SettingsError } from "./io/kafka/settings.ts";
 import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
 import { grant } from "./io/permissions.ts";
@@ -364,7 +372,7 @@ class Refusal extends Error {
  */
 function report(e: unknown): number {
   if (e instanceof UsageError) return reportUsageError(NAME, `${COMMAND} --help`, e);
-  if (e instanceof SettingsError || e instanceof KafkaError) return reportKafkaFailure(NAME, e);
+  if (isKafkaFailure(e)) return reportKafkaFailure(NAME, e);
   if (e instanceof SinkLockedError) {
     say(`${e.message}: stop that run, or give this one other files`);
     return 1;
@@ -396,7 +404,7 @@ async function cli(args: string[]): Promise<number> {
     return 0;
   }
   if (opts.quiet) inform = () => {};
-  const permission = await grant(needs(opts), NAME);
+  const permission = await permissions(opts);
   if (permission !== undefined) throw new Refusal(permission, 2);
   checkFrom(opts.from);
   const runnerOptions: RunnerOptions = {
@@ -435,18 +443,28 @@ async function cli(args: string[]): Promise<number> {
   }
 }
 
-/** What the run reads (the input), writes and whether it connects. */
+/** What the run reads (the input, librdkafka), writes, whether it connects or loads librdkafka. */
 function needs(opts: Options) {
   const kafka = opts.from === undefined;
+  const library = kafka ? libraryFile() : undefined;
   const read = [
     ...(opts.from !== undefined && opts.from !== "-" ? [opts.from] : []),
     ...(opts.settings !== undefined ? [opts.settings] : []),
+    ...(library !== undefined ? [library] : []),
   ];
   const write = [
     ...Object.values(opts.outputs).filter((path) => path !== "-" && !isDevice(path)),
     ...(opts.plot !== undefined ? [opts.plot] : []),
   ];
-  return { read, write, net: kafka || opts.serve !== undefined };
+  return { read, write, net: opts.serve !== undefined, ffi: kafka };
+}
+
+/** The permissions of the run; then, if librdkafka must be fetched first, those of the fetch. */
+async function permissions(opts: Options): Promise<string | undefined> {
+  const problem = await grant(needs(opts), NAME);
+  if (problem !== undefined || opts.from !== undefined) return problem;
+  const fetch = fetchNeeds();
+  return fetch === undefined ? undefined : await grant(fetch, NAME);
 }
 
 /** A status line on a terminal (unless the change stream is printed there), else progress lines. */
@@ -488,14 +506,14 @@ async function openSource(
   if (opts.from !== undefined) {
     return { source: new FileSource(opts.from, tickMs(opts)) };
   }
-  const { settings, ca } = await resolveKafka(opts);
+  const settings = await resolveKafka(opts);
   const topic = opts.topic;
   // Opened before the group's offsets are read: it fences the run it replaces and lets the
   // broker settle that run's open transaction, whose commit may move the offsets.
-  const output = await openOutputTopic(opts, settings, ca);
+  const output = await openOutputTopic(opts, settings);
   let opened;
   try {
-    opened = await KafkaSource.open(settings, ca, {
+    opened = await KafkaSource.open(settings, {
       topic,
       tickMs: tickMs(opts),
       reset: opts.reset,
@@ -503,6 +521,7 @@ async function openSource(
       waitForTopicMs: opts.idleExitMs,
       signal,
       events: {
+        fetchingLibrary: say,
         waitingForTopic: () => say(`topic "${topic}" does not exist yet; waiting for it`),
         connectionLost: (reason) => say(`connection lost (${reason}); trying again`),
         connectionBack: (ms) => say(`connection back after ${(ms / 1000).toFixed(1)} s`),
@@ -547,7 +566,6 @@ async function openSource(
 async function openOutputTopic(
   opts: Options,
   settings: KafkaSettings,
-  ca: string | undefined,
 ): Promise<OutputTopic | undefined> {
   if (opts.outputTopic === undefined) return undefined;
   if (!settings.enableAutoCommit) {
@@ -557,7 +575,7 @@ async function openOutputTopic(
         "cannot hold: drop -X enable.auto.commit=false, or --output-topic",
     );
   }
-  return await OutputTopic.open(settings, ca, {
+  return await OutputTopic.open(settings, {
     topic: opts.outputTopic,
     transactionalId: transactionalId(settings.groupId, opts.topic),
   });

@@ -6,10 +6,13 @@
  */
 
 import { parseOptions, reportUsageError, UsageError } from "./io/args.ts";
-import { KafkaError, KafkaProducer } from "./io/kafka/client.ts";
+import { KafkaError } from "./io/kafka/errors.ts";
+import { fetchNeeds, LIBRARY_ENV, libraryFile } from "./io/kafka/library.ts";
+import { KafkaProducer } from "./io/kafka/producer.ts";
+import { grant } from "./io/permissions.ts";
 import { noisyLine, type NoisyLineOptions, REFERENCE } from "./lib/noisy_line.ts";
 import { COMMIT } from "./lib/protocol.ts";
-import { describeSettings, type KafkaSettings } from "./io/kafka/settings.ts";
+import { describeSettings } from "./io/kafka/settings.ts";
 import {
   KAFKA_HELP,
   KAFKA_OPTIONS,
@@ -52,14 +55,16 @@ ${KAFKA_HELP}
   -h, --help             this help
   --version              the version
 
-A broker that becomes unreachable during the run is waited for (up to 5 minutes, retrying with
-backoff; one line when the connection is lost, one when it is back): the producer is idempotent,
-so every row is written once, in order. Authentication, authorisation and settings errors end
-the run (exit 1; 2 for settings).
+A broker that becomes unreachable during the run is waited for (up to 5 minutes: librdkafka
+keeps the rows and sends them again; one line when the connection is lost, one when it is back):
+the producer is idempotent, so every row is written once, in order. Authentication,
+authorisation and settings errors end the run (exit 1; 2 for settings).
 
-Permissions: Kafka needs --allow-net (the brokers), and --allow-read for ssl.ca.location or
---settings, --allow-env=${PASSWORD_VARIABLE} for the password; 'deno task produce' grants
-exactly these. Without them, a terminal asks once for network access.
+Kafka goes through librdkafka: fetched once from PyPI into .cache/librdkafka/, or the file
+named by ${LIBRARY_ENV}. Permissions: --allow-ffi to load it, --allow-read for it,
+ssl.ca.location or --settings, and --allow-env for the password and the library's variable;
+the first time, --allow-net and --allow-write to fetch it. 'deno task produce' grants these;
+without them, a terminal asks.
 `;
 
 const OPTIONS = {
@@ -166,105 +171,36 @@ async function toStdout(opts: Options): Promise<void> {
   }
 }
 
-/**
- * Makes sure Deno may connect to the brokers. The brokers a client talks to are the ones the
- * bootstrap brokers advertise, which may be other names for them (localhost:9092 advertising
- * 127.0.0.1:9092): so, on a terminal, it asks once for network access rather than once per
- * address; elsewhere it says which flag to add. Returns false when permission is missing.
- */
-async function netPermission(settings: KafkaSettings): Promise<boolean> {
-  const granted = async () => {
-    for (const host of settings.brokers) {
-      if ((await Deno.permissions.query({ name: "net", host })).state !== "granted") return false;
-    }
-    return true;
-  };
-  if (await granted()) return true;
-  if (Deno.stdin.isTerminal()) {
-    console.error(
-      `${NAME}: to send to ${settings.brokers.join(",")} and the addresses those brokers ` +
-        "advertise (known only once connected), Deno asks for network access once:",
-    );
-    if ((await Deno.permissions.request({ name: "net" })).state === "granted") return true;
-  }
-  console.error(
-    `${NAME}: Deno needs permission to connect to the broker ${settings.brokers.join(",")}: ` +
-      `run\n  deno run --allow-net=${settings.brokers.join(",")} producer.ts …\n` +
-      "(add the addresses the brokers advertise if they differ), or: deno task produce …",
-  );
-  return false;
-}
-
 /** How long the broker may stay unreachable before the producer gives up, in ms. */
 const OUTAGE_LIMIT_MS = 300_000;
 
 /**
- * Sends `batch`, riding out an outage: a transient failure is retried with backoff (0.25 s
- * doubling to 5 s) with the same producer — whose idempotence makes a batch that got through
- * before its answer was lost count once — for up to {@linkcode OUTAGE_LIMIT_MS}. Says on standard
- * error when the connection is lost and when it is back. Anything else is thrown.
- */
-async function sendRidingOutages(
-  producer: KafkaProducer,
-  topic: string,
-  batch: readonly string[],
-  rows: number,
-  where: string,
-): Promise<void> {
-  let lostAt: number | undefined;
-  for (let wait = 250;; wait = Math.min(wait * 2, 5_000)) {
-    try {
-      await producer.send(topic, batch);
-    } catch (e) {
-      if (!(e instanceof KafkaError) || !e.transient) throw e;
-      const now = performance.now();
-      if (lostAt === undefined) {
-        lostAt = now;
-        console.error(
-          `${NAME}: lost the connection to Kafka at ${where} after ${rows} rows; ` +
-            "retrying until it is back",
-        );
-      } else if (now - lostAt > OUTAGE_LIMIT_MS) {
-        throw new KafkaError(
-          `${e.message} (gave up after ${Math.round((now - lostAt) / 1000)} s of retrying; ` +
-            `the rows after the first ${rows} were not sent)`,
-          { cause: e },
-        );
-      }
-      await sleep(wait);
-      continue;
-    }
-    if (lostAt !== undefined) {
-      const seconds = ((performance.now() - lostAt) / 1000).toFixed(1);
-      console.error(`${NAME}: the connection is back after ${seconds} s; sending on`);
-    }
-    return;
-  }
-}
-
-/**
- * Sends the run to Kafka, as {@linkcode pacedBatches} paces it, riding out outages once the
- * header is through; reports progress every 2 s.
+ * Sends the run to Kafka, as {@linkcode pacedBatches} paces it; reports progress every 2 s.
+ * librdkafka rides out an outage for up to {@linkcode OUTAGE_LIMIT_MS}, sending what it holds
+ * again once the broker is back (idempotently: once, in order).
  */
 async function toKafka(
   opts: Options,
   producer: KafkaProducer,
   topic: string,
-  where: string,
+  progress: { rows: number },
 ): Promise<void> {
   const start = performance.now();
   let reported = start;
   let sent = 0;
-  let header = true;
   for await (const batch of pacedBatches(opts)) {
-    if (header) {
-      // Not retried, as the connection is not: a failure here is a wrong address or setting.
+    try {
       await producer.send(topic, batch);
-      header = false;
-      continue;
+    } catch (e) {
+      if (!(e instanceof KafkaError) || !e.transient) throw e;
+      throw new KafkaError(
+        `${e.message} (gave up after ${OUTAGE_LIMIT_MS / 1000} s of retrying; the rows after ` +
+          `the first ${sent} may not have been sent)`,
+        { cause: e },
+      );
     }
-    await sendRidingOutages(producer, topic, batch, sent, where);
-    sent += batch.length / 2;
+    if (batch[0] !== "x,y") sent += batch.length / 2;
+    progress.rows = sent;
     const now = performance.now();
     if (now - reported >= 2000) {
       reported = now;
@@ -302,14 +238,38 @@ async function main(args: string[]): Promise<number> {
   }
   let producer: KafkaProducer | undefined;
   try {
-    const { settings, ca } = await resolveKafka(opts.kafka);
-    if (!(await netPermission(settings))) return 1;
-    producer = await KafkaProducer.open(settings, ca);
+    const settings = await resolveKafka(opts.kafka);
+    // librdkafka: reading and loading it; then, if it is not fetched yet, fetching it.
+    const library = libraryFile();
+    let denied = await grant(
+      { read: library ? [library] : [], write: [], net: false, ffi: true },
+      NAME,
+    );
+    const fetch = denied === undefined ? fetchNeeds() : undefined;
+    if (fetch !== undefined) denied = await grant(fetch, NAME);
+    if (denied !== undefined) {
+      console.error(`${NAME}: ${denied}`);
+      return 2;
+    }
+    const where = settings.brokers.join(",");
+    const progress = { rows: 0 };
+    producer = await KafkaProducer.open(settings, {
+      fetchingLibrary: (what) => console.error(`${NAME}: ${what}`),
+      connectionLost: () =>
+        console.error(
+          `${NAME}: lost the connection to Kafka at ${where} after ${progress.rows} rows; ` +
+            "retrying until it is back",
+        ),
+      connectionBack: (ms) =>
+        console.error(
+          `${NAME}: the connection is back after ${(ms / 1000).toFixed(1)} s; sending on`,
+        ),
+    });
     console.error(
       `${NAME}: sending ${opts.line.count} rows to topic "${opts.kafka.topic}" at ` +
         describeSettings(settings),
     );
-    await toKafka(opts, producer, opts.kafka.topic, settings.brokers.join(","));
+    await toKafka(opts, producer, opts.kafka.topic, progress);
     console.error(`${NAME}: sent ${opts.line.count} rows`);
     return 0;
   } catch (e) {

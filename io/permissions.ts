@@ -1,7 +1,7 @@
 /**
  * The permissions a run needs, asked for up front: on a terminal once for each kind of access
- * (read, write, net), not once per file as Deno would ask while the run loads its worker and
- * opens its files; elsewhere the exact flags to add, before anything starts.
+ * (read, write, net, ffi), not once per file as Deno would ask while the run opens its files;
+ * elsewhere the exact flags to add, before anything starts.
  *
  * @module
  */
@@ -16,6 +16,8 @@ export interface Needs {
   readonly write: readonly string[];
   /** Whether it connects to the network (Kafka, or serves a page). */
   readonly net: boolean;
+  /** Whether it loads a native library (librdkafka, for Kafka). */
+  readonly ffi?: boolean;
 }
 
 /** The flags that grant `needs`, for a message: `--allow-read=… --allow-write=… --allow-net`. */
@@ -25,6 +27,7 @@ export function flagsFor(needs: Needs): string {
   if (reads.length > 0) flags.push(`--allow-read=${reads.join(",")}`);
   if (writes.length > 0) flags.push(`--allow-write=${writes.join(",")}`);
   if (needs.net) flags.push("--allow-net");
+  if (needs.ffi) flags.push("--allow-ffi");
   return flags.join(" ");
 }
 
@@ -44,6 +47,7 @@ export async function grant(needs: Needs, program: string): Promise<string | und
     ...reads.map((path) => ({ name: "read", path }) as const),
     ...writes.map((path) => ({ name: "write", path }) as const),
     ...(needs.net ? [{ name: "net" } as const] : []),
+    ...(needs.ffi ? [{ name: "ffi" } as const] : []),
   ];
   const missing: Deno.PermissionDescriptor[] = [];
   for (const descriptor of wanted) {
@@ -72,6 +76,8 @@ function describe(descriptor: Deno.PermissionDescriptor): string {
       return `write in ${descriptor.path}`;
     case "net":
       return "the network";
+    case "ffi":
+      return "native code (librdkafka, the Kafka client)";
     default:
       return descriptor.name;
   }

@@ -33,13 +33,20 @@ const PROGRAMS = [
       "--allow-read",
       "--allow-write",
       "--allow-net",
-      "--allow-env=KAFKA_SASL_PASSWORD",
+      "--allow-ffi",
+      "--allow-env=KAFKA_SASL_PASSWORD,KAFKA_REGRESSION_LIBRDKAFKA",
     ],
   },
   {
     name: "kafka-regression-producer",
     script: "producer.ts",
-    flags: ["--allow-net", "--allow-read", "--allow-env=KAFKA_SASL_PASSWORD"],
+    flags: [
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-ffi",
+      "--allow-env=KAFKA_SASL_PASSWORD,KAFKA_REGRESSION_LIBRDKAFKA",
+    ],
   },
 ];
 

@@ -63,7 +63,7 @@ Deno.test("examples/rdkafka_settings.json: the article's settings, the password 
   const previous = Deno.env.get("KAFKA_SASL_PASSWORD");
   Deno.env.set("KAFKA_SASL_PASSWORD", "from-the-environment");
   try {
-    const { settings } = await resolveKafka({ settings: file, set: [] });
+    const settings = await resolveKafka({ settings: file, set: [] });
     assert.deepEqual(settings.brokers, ["server-address:9092"]);
     assert.equal(settings.securityProtocol, "sasl_ssl");
     assert.deepEqual(settings.sasl, {
@@ -79,9 +79,9 @@ Deno.test("examples/rdkafka_settings.json: the article's settings, the password 
       set: ["sasl.username=alice", "group.id=mine"],
       "bootstrap-servers": "broker.example.com:9093",
     });
-    assert.deepEqual(overridden.settings.brokers, ["broker.example.com:9093"]);
-    assert.equal(overridden.settings.sasl?.username, "alice");
-    assert.equal(overridden.settings.groupId, "mine");
+    assert.deepEqual(overridden.brokers, ["broker.example.com:9093"]);
+    assert.equal(overridden.sasl?.username, "alice");
+    assert.equal(overridden.groupId, "mine");
   } finally {
     if (previous === undefined) Deno.env.delete("KAFKA_SASL_PASSWORD");
     else Deno.env.set("KAFKA_SASL_PASSWORD", previous);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { explain, kafkaConfig, KafkaError } from "../io/kafka/client.ts";
+import { clientProperties } from "../io/kafka/client.ts";
+import { explain, KafkaError } from "../io/kafka/errors.ts";
+import { LibrdkafkaError } from "../io/kafka/native.ts";
 import { resolveSettings } from "../io/kafka/settings.ts";
 
 const scram = resolveSettings({
@@ -8,65 +10,106 @@ const scram = resolveSettings({
   "sasl.mechanism": "SCRAM-SHA-256",
   "sasl.username": "alice",
   "sasl.password": "s3cret-pw",
+  "ssl.ca.location": "ca.pem",
   "client.id": "me",
+  "group.id": "g",
 });
 
-Deno.test("librdkafka settings map onto kafkajs's configuration", () => {
-  const config = kafkaConfig(scram, "PEM");
-  assert.deepEqual(config.brokers, ["broker:9093", "other:9093"]);
-  assert.equal(config.clientId, "me");
-  assert.deepEqual(config.ssl, { ca: ["PEM"] });
-  assert.deepEqual(config.sasl, {
-    mechanism: "scram-sha-256",
-    username: "alice",
-    password: "s3cret-pw",
-  });
-  assert.equal(kafkaConfig(scram).ssl, true, "TLS with the system's CAs when no ssl.ca.location");
-  const plain = kafkaConfig(resolveSettings({}));
-  assert.equal(plain.ssl, false);
-  assert.equal(plain.sasl, undefined);
-  assert.deepEqual(plain.brokers, ["localhost:9092"]);
-  const sasl512 = kafkaConfig(resolveSettings({
-    "security.protocol": "sasl_plaintext",
-    "sasl.mechanism": "scram-sha-512",
-    "sasl.username": "u",
-    "sasl.password": "p",
-  }));
-  assert.equal(sasl512.ssl, false);
-  assert.equal(sasl512.sasl?.mechanism, "scram-sha-512");
-  assert.equal(kafkaConfig(resolveSettings({ "security.protocol": "ssl" })).ssl, true);
+Deno.test("the settings are librdkafka's own; the consumer commits only with checkpoints", () => {
+  const consumer = clientProperties(scram, "consumer");
+  assert.equal(consumer["bootstrap.servers"], "broker:9093,other:9093");
+  assert.equal(consumer["client.id"], "me");
+  assert.equal(consumer["security.protocol"], "sasl_ssl");
+  assert.equal(consumer["sasl.mechanism"], "SCRAM-SHA-256");
+  assert.equal(consumer["sasl.username"], "alice");
+  assert.equal(consumer["sasl.password"], "s3cret-pw");
+  assert.equal(consumer["ssl.ca.location"], "ca.pem");
+  assert.equal(consumer["group.id"], "g");
+  assert.equal(consumer["session.timeout.ms"], "6000", "the reference's session timeout");
+  assert.equal(consumer["enable.auto.commit"], "false");
+  assert.equal(consumer["enable.auto.offset.store"], "false");
+  const producer = clientProperties(scram, "producer", { "transactional.id": "t" });
+  assert.equal(producer["group.id"], undefined);
+  assert.equal(producer["enable.idempotence"], "true");
+  assert.equal(producer["transactional.id"], "t");
+  const plain = clientProperties(resolveSettings({}), "consumer");
+  assert.equal(plain["bootstrap.servers"], "localhost:9092");
+  assert.equal(plain["security.protocol"], "plaintext");
+  assert.equal(plain["sasl.mechanism"], undefined);
+  assert.equal(plain["ssl.ca.location"], undefined);
+  assert.equal(plain["auto.offset.reset"], "earliest");
+  const fetch = clientProperties(
+    resolveSettings({ "fetch.max.bytes": "1048576", "max.partition.fetch.bytes": "1024" }),
+    "consumer",
+  );
+  assert.equal(fetch["fetch.max.bytes"], "1048576");
+  assert.equal(fetch["max.partition.fetch.bytes"], "1024");
 });
 
-Deno.test("kafkajs failures are explained with what to try, never with the password", () => {
-  const failure = (name: string, message: string, code?: string) =>
-    Object.assign(new Error(message), { name, code });
-  const cases: [Error, RegExp][] = [
+Deno.test("librdkafka's failures are explained with what to try, never with the password", () => {
+  const cases: [LibrdkafkaError, RegExp, boolean][] = [
     [
-      failure(
-        "KafkaJSNumberOfRetriesExceeded",
-        "Connection error: connect ECONNREFUSED 127.0.0.1:1",
+      new LibrdkafkaError(
+        -195,
+        "_TRANSPORT",
+        "broker:9093/bootstrap: Connect to ipv4#10.0.0.1:9093 failed: Connection refused",
       ),
       /cannot reach the Kafka broker at broker:9093,other:9093.*deno task kafka/,
+      true,
     ],
     [
-      failure(
-        "KafkaJSSASLAuthenticationError",
-        "SASL SCRAM SHA256 authentication failed: s3cret-pw",
+      new LibrdkafkaError(-187, "_ALL_BROKERS_DOWN", "2/2 brokers are down"),
+      /cannot reach the Kafka broker/,
+      true,
+    ],
+    [
+      new LibrdkafkaError(
+        -169,
+        "_AUTHENTICATION",
+        "sasl_ssl://broker:9093/bootstrap: SASL authentication error: Authentication failed " +
+          "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256",
       ),
       /SASL authentication failed at .* for user "alice" \(SCRAM-SHA-256\).*KAFKA_SASL_PASSWORD/,
+      false,
     ],
     [
-      failure("KafkaJSConnectionError", "self-signed certificate", "SELF_SIGNED_CERT_IN_CHAIN"),
+      new LibrdkafkaError(
+        -181,
+        "_SSL",
+        "ssl://broker:9093/bootstrap: SSL handshake failed: error:0A000086:SSL routines::" +
+          "certificate verify failed: broker certificate could not be verified",
+      ),
       /certificate is not trusted.*ssl\.ca\.location/,
+      false,
     ],
-    [failure("Error", "something else s3cret-pw"), /Kafka at .* failed: Error: something else \*+/],
+    [
+      new LibrdkafkaError(
+        -195,
+        "_TRANSPORT",
+        "broker:9093/bootstrap: Disconnected while requesting ApiVersion: might be caused by " +
+          "incorrect security.protocol configuration (connecting to a SSL listener?)",
+      ),
+      /closed the connection at once: is the port or security\.protocol right\?/,
+      false,
+    ],
+    [
+      new LibrdkafkaError(29, "TOPIC_AUTHORIZATION_FAILED", "Topic authorization failed"),
+      /Kafka at .* failed: TOPIC_AUTHORIZATION_FAILED/,
+      false,
+    ],
+    [
+      new LibrdkafkaError(-1, "_UNKNOWN", "something else s3cret-pw"),
+      /Kafka at .* failed: _UNKNOWN: something else \*+/,
+      true,
+    ],
   ];
-  for (const [error, pattern] of cases) {
+  for (const [error, pattern, transient] of cases) {
     const explained = explain(error, scram, 'reading topic "t"');
     assert.ok(explained instanceof KafkaError);
     assert.match(explained.message, /^reading topic "t": /);
     assert.match(explained.message, pattern);
     assert.doesNotMatch(explained.message, /s3cret-pw/);
     assert.equal(explained.cause, error);
+    assert.equal(explained.transient, transient, error.message);
   }
 });

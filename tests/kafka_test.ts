@@ -12,7 +12,9 @@ import { assertSameChangeStream, deno, inDir, type Ran, REFERENCE_DIR, ROOT, sh 
 
 const referenceInput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_input.csv`);
 const referenceOutput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_output_stream.csv`);
-const PRODUCE = `${deno("producer.ts", "--allow-net --allow-read --allow-env")}`;
+const PRODUCE = `${
+  deno("producer.ts", "--allow-net --allow-read --allow-write --allow-ffi --allow-env")
+}`;
 const MAIN = deno("main.ts");
 const FAST = "--interval-ms 0 --header-delay-ms 0";
 

@@ -34,7 +34,7 @@ Deno.test("without a terminal, deno run main.ts says which flags to add, before 
     assert.match(file.stderr, new RegExp(`run with --allow-read=${dir} --allow-write=${dir}`));
     const kafka = await sh(`${deno("main.ts", "")}`, dir);
     assert.equal(kafka.code, 2, kafka.stderr);
-    assert.match(kafka.stderr, /--allow-net/);
+    assert.match(kafka.stderr, /--allow-ffi/);
     assert.equal([...Deno.readDirSync(dir)].length, 1, "nothing was written");
   });
 });

@@ -141,7 +141,8 @@ Deno.test({
         async () => {
           await inDir(async (dir) => {
             const topic = freshTopic();
-            await kcat(topic, await line(120_000, dir), dir);
+            // Enough rows that ten lives of up to 200 ms each end mid-stream at ≈ 400 k rows/s.
+            await kcat(topic, await line(600_000, dir), dir);
             const expected = await reference(topic, window);
             const random = new PythonRandom(window === "" ? 7 : 8);
             const group = `-X group.id=kill-${topic} ${FAST_GROUP}`;
@@ -159,7 +160,7 @@ Deno.test({
                 await finished(child, "a main.ts that reached the end");
                 break;
               }
-              const moment = Math.floor(random.random() * 300);
+              const moment = Math.floor(random.random() * 200);
               moments.push(moment);
               await new Promise((r) => setTimeout(r, moment));
               if (!killed(child)) {
@@ -364,8 +365,8 @@ Deno.test({
           const all: string[] = [];
           for (let p = 0; p < 3; p++) {
             const part: string[] = p === 0 ? ["x,y"] : [];
-            for (let i = 0; i < 20_000; i++) {
-              const x = p * 20_000 + i;
+            for (let i = 0; i < 30_000; i++) {
+              const x = p * 30_000 + i;
               const row = `${x},${3 + x / 4 + random.random() - 0.5}`;
               all.push(row);
               part.push(row, "*COMMIT*");
@@ -384,7 +385,8 @@ Deno.test({
               await finished(child, "a main.ts that reached the end");
               break;
             }
-            await new Promise((r) => setTimeout(r, Math.floor(random.random() * 300)));
+            // librdkafka reads the three partitions at ≈ 200 k rows/s: kill within 150 ms.
+            await new Promise((r) => setTimeout(r, Math.floor(random.random() * 150)));
             if (!killed(child)) {
               await finished(child, "a main.ts that reached the end");
               break;

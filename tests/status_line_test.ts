@@ -45,7 +45,7 @@ Deno.test("status line: rate, counts, lag per partition and the fit, cut to the 
   const facts = {
     counts: { rows: 1, commits: 1, errors: 0 },
     rate: 0.5,
-    lag: consumerLag(new Map([[0, "12"], [1, "5"]]), new Map([[0, "3"]])),
+    lag: consumerLag(new Map([[0, 12], [1, 5]]), new Map([[0, 3]])),
     fit: { columns: ["a", "b", "n", "r2", "se", "se_a", "se_b"], values: [1, 2, 10, 0.5, 1, 1, 1] },
   };
   assert.equal(

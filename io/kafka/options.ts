@@ -6,7 +6,8 @@
  * @module
  */
 
-import { KafkaError } from "./client.ts";
+import { KafkaError } from "./errors.ts";
+import { NativeLibraryError } from "./native.ts";
 import {
   type KafkaSettings,
   parseAssignment,
@@ -54,21 +55,14 @@ export interface KafkaOptionValues {
   readonly settings?: string;
 }
 
-/** Settings ready for the adapter, with the CA's PEM text read. */
-export interface ResolvedKafka {
-  /** The validated settings. */
-  readonly settings: KafkaSettings;
-  /** The PEM text of `ssl.ca.location`, when given. */
-  readonly ca?: string;
-}
-
 /**
  * Resolves the Kafka options: the settings file, then each `-X`, then `-b`, then the password
- * from {@linkcode PASSWORD_VARIABLE} when none was given; reads `ssl.ca.location`.
+ * from {@linkcode PASSWORD_VARIABLE} when none was given; checks that `ssl.ca.location` can be
+ * read.
  *
  * @throws {SettingsError} naming the key or file at fault.
  */
-export async function resolveKafka(values: KafkaOptionValues): Promise<ResolvedKafka> {
+export async function resolveKafka(values: KafkaOptionValues): Promise<KafkaSettings> {
   const given: Record<string, string> = {};
   if (values.settings !== undefined) {
     let text: string;
@@ -104,9 +98,10 @@ export async function resolveKafka(values: KafkaOptionValues): Promise<ResolvedK
     if (password !== undefined) given["sasl.password"] = password;
   }
   const settings = resolveSettings(given);
-  if (settings.caLocation === undefined) return { settings };
+  if (settings.caLocation === undefined) return settings;
   try {
-    return { settings, ca: await Deno.readTextFile(settings.caLocation) };
+    await Deno.readTextFile(settings.caLocation);
+    return settings;
   } catch (e) {
     throw new SettingsError(
       "ssl.ca.location",
@@ -115,13 +110,19 @@ export async function resolveKafka(values: KafkaOptionValues): Promise<ResolvedK
   }
 }
 
+/** Whether `error` is one {@linkcode reportKafkaFailure} reports. */
+export function isKafkaFailure(error: unknown): error is Error {
+  return error instanceof SettingsError || error instanceof KafkaError ||
+    error instanceof NativeLibraryError;
+}
+
 /**
  * Reports a failure to set up or use Kafka on standard error, prefixed by `script`, and returns
- * the exit status: 2 for settings the user must correct, 1 for Kafka failures. Anything else is
- * a bug and is thrown again.
+ * the exit status: 2 for settings the user must correct, 1 for Kafka failures (and a librdkafka
+ * that cannot be had). Anything else is a bug and is thrown again.
  */
 export function reportKafkaFailure(script: string, error: unknown): number {
-  if (!(error instanceof SettingsError) && !(error instanceof KafkaError)) throw error;
+  if (!isKafkaFailure(error)) throw error;
   console.error(`${script}: ${error.message}`);
   return error instanceof SettingsError ? 2 : 1;
 }

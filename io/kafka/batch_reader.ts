@@ -1,0 +1,199 @@
+/**
+ * librdkafka's messages into {@linkcode MessageBatch}es: one call takes what the consumer queue
+ * holds, each message's fields are copied out of its C struct with one `memcpy`, its value is
+ * appended to one buffer, and the buffer is decoded once per call and cut into the values. No
+ * object is made per message but its value's string.
+ *
+ * @module
+ */
+
+import type { MessageBatch } from "../../lib/message_batch.ts";
+import { cString, failure, type LibrdkafkaError, type Native } from "./native.ts";
+
+/**
+ * `rd_kafka_message_t` (72 bytes on 64-bit systems) as 32-bit words: err at word 0, partition at
+ * 4, payload at 6–7, len at 8–9, key, key_len, offset at 14–15, _private.
+ */
+const MESSAGE_BYTES = 72n;
+
+/** A message that carries an error instead of a value (librdkafka's consumer errors). */
+export interface MessageError {
+  readonly partition: number;
+  readonly offset: number;
+  readonly error: LibrdkafkaError;
+}
+
+/** What {@linkcode BatchReader.take} took. */
+export interface Taken {
+  /** The messages, a batch per partition, each in order. */
+  readonly parts: MessageBatch[];
+  /** Messages that carried errors. */
+  readonly errors: MessageError[];
+  /** How many messages were taken (values and errors). */
+  readonly count: number;
+}
+
+/** Reads messages of one topic off a librdkafka queue; reuses its buffers from call to call. */
+export class BatchReader {
+  readonly #native: Native;
+  readonly #topic: string;
+  readonly #max: number;
+  readonly #slots: BigUint64Array;
+  readonly #slotBytes: Uint8Array;
+  readonly #struct = new Uint8Array(Number(MESSAGE_BYTES));
+  readonly #words = new Uint32Array(this.#struct.buffer);
+  readonly #words64 = new BigUint64Array(this.#struct.buffer);
+  readonly #timestampType = new Uint8Array(4);
+  readonly #partitions: Int32Array;
+  readonly #offsets: Float64Array;
+  readonly #timestamps: Float64Array;
+  readonly #ends: Int32Array;
+  #bytes = new Uint8Array(1 << 20);
+  #bytesAt = 0n;
+  readonly #decoder = new TextDecoder();
+  readonly #origins = new Map<number, string>();
+
+  /** Reads `topic`'s messages, at most `max` a call. */
+  constructor(native: Native, topic: string, max = 8192) {
+    this.#native = native;
+    this.#topic = topic;
+    this.#max = max;
+    this.#slots = new BigUint64Array(max);
+    this.#slotBytes = new Uint8Array(this.#slots.buffer);
+    this.#partitions = new Int32Array(max);
+    this.#offsets = new Float64Array(max);
+    this.#timestamps = new Float64Array(max);
+    this.#ends = new Int32Array(max);
+    this.#bytesAt = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#bytes)));
+  }
+
+  /**
+   * Takes what `queue` holds now, without waiting. librdkafka serves the queue's other events
+   * (errors, rebalances) in this call, through the client's callbacks.
+   */
+  take(queue: Deno.PointerObject): Taken {
+    const { rd, libc } = this.#native;
+    const n = Number(
+      rd.rd_kafka_consume_batch_queue(queue, 0, this.#slotBytes, BigInt(this.#max)),
+    );
+    const errors: MessageError[] = [];
+    if (n <= 0) return { parts: [], errors, count: 0 };
+    const words = this.#words;
+    let bytes = 0;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const message = this.#slots[i];
+      libc.memcpy(this.#struct, message, MESSAGE_BYTES);
+      const partition = words[4];
+      const offset = words[14] + words[15] * 4294967296;
+      if (words[0] !== 0) {
+        const code = words[0] | 0;
+        errors.push({
+          partition,
+          offset,
+          error: failure(rd, code, cString(rd.rd_kafka_message_errstr(message))),
+        });
+        rd.rd_kafka_message_destroy(message);
+        continue;
+      }
+      const length = words[8];
+      if (length > 0) {
+        if (bytes + length > this.#bytes.length) this.#grow(bytes + length);
+        libc.memcpyTo(this.#bytesAt + BigInt(bytes), this.#words64[3], BigInt(length));
+        bytes += length;
+      }
+      const timestamp = Number(rd.rd_kafka_message_timestamp(message, this.#timestampType));
+      rd.rd_kafka_message_destroy(message);
+      this.#partitions[kept] = partition;
+      this.#offsets[kept] = offset;
+      this.#timestamps[kept] = timestamp < 0 ? NaN : timestamp;
+      this.#ends[kept] = bytes;
+      kept++;
+    }
+    return { parts: this.#parts(kept, bytes), errors, count: n };
+  }
+
+  /** The `kept` messages as one batch per partition. */
+  #parts(kept: number, bytes: number): MessageBatch[] {
+    if (kept === 0) return [];
+    const values = this.#values(kept, bytes);
+    const partitions = this.#partitions;
+    let single = true;
+    for (let i = 1; i < kept && single; i++) single = partitions[i] === partitions[0];
+    if (single) {
+      return [
+        this.#batch(
+          partitions[0],
+          values,
+          this.#offsets.slice(0, kept),
+          this.#timestamps.slice(0, kept),
+        ),
+      ];
+    }
+    const indexes = new Map<number, number[]>();
+    for (let i = 0; i < kept; i++) {
+      const list = indexes.get(partitions[i]);
+      if (list === undefined) indexes.set(partitions[i], [i]);
+      else list.push(i);
+    }
+    const parts: MessageBatch[] = [];
+    for (const [partition, list] of indexes) {
+      const offsets = new Float64Array(list.length);
+      const timestamps = new Float64Array(list.length);
+      const own: string[] = new Array(list.length);
+      for (let j = 0; j < list.length; j++) {
+        offsets[j] = this.#offsets[list[j]];
+        timestamps[j] = this.#timestamps[list[j]];
+        own[j] = values[list[j]];
+      }
+      parts.push(this.#batch(partition, own, offsets, timestamps));
+    }
+    return parts;
+  }
+
+  #batch(
+    partition: number,
+    values: string[],
+    offsets: Float64Array,
+    timestamps: Float64Array,
+  ): MessageBatch {
+    let origin = this.#origins.get(partition);
+    if (origin === undefined) {
+      origin = `${this.#topic}/${partition}@`;
+      this.#origins.set(partition, origin);
+    }
+    return { partition, values, offsets, timestamps, origin, lines: false };
+  }
+
+  /**
+   * The values as text: the buffer decoded once and cut at the messages' ends when every byte
+   * became one UTF-16 unit (ASCII, the usual case); else each value decoded on its own.
+   */
+  #values(kept: number, bytes: number): string[] {
+    const values: string[] = new Array(kept);
+    const ends = this.#ends;
+    const text = this.#decoder.decode(this.#bytes.subarray(0, bytes));
+    let start = 0;
+    if (text.length === bytes) {
+      for (let i = 0; i < kept; i++) {
+        values[i] = text.slice(start, ends[i]);
+        start = ends[i];
+      }
+    } else {
+      for (let i = 0; i < kept; i++) {
+        values[i] = this.#decoder.decode(this.#bytes.subarray(start, ends[i]));
+        start = ends[i];
+      }
+    }
+    return values;
+  }
+
+  #grow(needed: number): void {
+    let size = this.#bytes.length;
+    while (size < needed) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.#bytes);
+    this.#bytes = bigger;
+    this.#bytesAt = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bigger)));
+  }
+}
