@@ -33,8 +33,11 @@ const ATTEMPT_MS = 1000;
 /** How long the first answer from the cluster may take before the broker is called unreachable. */
 export const CONNECT_MS = 5000;
 
-/** How much a consumer fetches ahead, in KiB: enough to keep the pipeline fed, little memory. */
-const QUEUED_KBYTES = 16 * 1024;
+/**
+ * How far a consumer fetches ahead: enough to keep the pipeline fed, little memory (librdkafka's
+ * defaults, 100,000 messages and 64 MiB, hold ≈ 40 MB more on a topic of small messages).
+ */
+const QUEUED = { messages: 20_000, kbytes: 8 * 1024 };
 
 /**
  * librdkafka's configuration of `settings` for a client of `kind`: the settings as given (they
@@ -82,7 +85,8 @@ export function clientProperties(
       "enable.auto.commit": "false",
       "enable.auto.offset.store": "false",
       "fetch.wait.max.ms": "100",
-      "queued.max.messages.kbytes": String(QUEUED_KBYTES),
+      "queued.min.messages": String(QUEUED.messages),
+      "queued.max.messages.kbytes": String(QUEUED.kbytes),
       // When the queue is full, fetch again as soon as it drains (librdkafka waits 1 s).
       "fetch.queue.backoff.ms": "5",
     });
@@ -105,6 +109,28 @@ export function clientProperties(
     });
   }
   return { ...p, ...extra };
+}
+
+/**
+ * Waits for `work` to settle, or `ms`, whichever comes first (its failure is not thrown): for
+ * steps of a shutdown that a broker gone away must not hold up. True when `work` settled.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { within } from "./client.ts";
+ * assert.equal(await within(new Promise(() => {}), 10), false);
+ * assert.equal(await within(Promise.reject(new Error("no")), 10), true);
+ * ```
+ */
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -520,8 +546,7 @@ export class KafkaClient {
    */
   async close(ms = 15_000): Promise<void> {
     if (this.#destroyed) return;
-    const settled = Promise.allSettled([...this.#requests]);
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, ms))]);
+    await within(Promise.allSettled([...this.#requests]), ms);
     if (this.#requests.size > 0) return;
     this.#destroy();
   }

@@ -10,7 +10,7 @@ import { consumerLag, type PartitionLag } from "../../lib/consumer_lag.ts";
 import { type MessageBatch, messageBatch } from "../../lib/message_batch.ts";
 import type { Ack, Batch, Restore, Source, SourceItem } from "../source.ts";
 import { BatchReader, type MessageError } from "./batch_reader.ts";
-import { KafkaClient } from "./client.ts";
+import { KafkaClient, within } from "./client.ts";
 import { explain, KafkaError, needsPerson } from "./errors.ts";
 import {
   cBytes,
@@ -601,8 +601,7 @@ export class KafkaSource implements Source {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.stop();
-    const bounded = (work: Promise<unknown>, ms = 5000) =>
-      Promise.race([work.catch(() => {}), new Promise((r) => setTimeout(r, ms))]);
+    const bounded = (work: Promise<unknown>) => within(work, 5000);
     if (this.#owed !== undefined && this.#client !== undefined) {
       await bounded(this.acknowledge(this.#owed));
     }
