@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Kafka } from "kafkajs";
+import { Buffer } from "node:buffer";
 import { testBroker } from "../testing/broker.ts";
 import { outputWithin, withTimeout } from "../testing/timeout.ts";
 import { createTopic } from "../testing/topics.ts";
@@ -73,6 +74,60 @@ Deno.test({
         assert.equal(quiet.stderr, "");
       });
     });
+
+    await t.step(
+      "values arrive as sent: UTF-8, bytes that are not, empty messages, two partitions",
+      async () => {
+        await inDir(async (dir) => {
+          const topic = freshTopic();
+          await createTopic(broker.plaintext, topic, 2);
+          // Partition 0: the header, rows, and messages that are error rows: one is not UTF-8
+          // (its byte becomes U+FFFD, as a decoder that does not fail reads it), one has no value
+          // (a tombstone). Sent by kafkajs, an independent client.
+          const text = (value: string) => ({ value: Buffer.from(value) });
+          const zero = [
+            ..."x,y 1,2 *COMMIT* ü,1 2,😀 3,4 *COMMIT*".split(" ").map(text),
+            { value: Buffer.from([0xff, 0x2c, 0x35]) }, // \xff,5
+            { value: null },
+            text("*COMMIT*"),
+          ];
+          const one = "5,6 *COMMIT* å,1 *COMMIT*".split(" ").map(text);
+          const producer = new Kafka({ brokers: [broker.plaintext], logLevel: 0 }).producer();
+          await withTimeout(producer.connect(), 30_000, "connecting a kafkajs producer");
+          try {
+            await producer.send({ topic, messages: zero.map((m) => ({ ...m, partition: 0 })) });
+            await producer.send({ topic, messages: one.map((m) => ({ ...m, partition: 1 })) });
+          } finally {
+            await producer.disconnect();
+          }
+          const ran = await sh(`${MAIN} ${plain} -t ${topic} --until-end`, dir);
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(ran.stderr, /3 rows, \d+ commits, 5 errors/);
+          const input = Deno.readTextFileSync(`${dir}/regression_input.csv`).split("\n");
+          assert.deepEqual(
+            input.slice(1, -1).map((l) => l.split(",").slice(0, 2).join(",")).sort(),
+            [
+              '"1","2"',
+              '"3","4"',
+              '"5","6"',
+            ],
+          );
+          const errors = Deno.readTextFileSync(`${dir}/regression_errors.csv`);
+          for (
+            const [position, raw] of [[`${topic}/0@3`, "ü,1"], [`${topic}/0@4`, "2,😀"], [
+              `${topic}/0@7`,
+              "\ufffd,5",
+            ], [`${topic}/1@2`, "å,1"]]
+          ) {
+            assert.ok(
+              errors.includes(`${position},`) && errors.includes(`"${raw}"`),
+              `${raw}:\n${errors}`,
+            );
+          }
+          assert.match(errors, new RegExp(`${topic}/0@8,empty message`));
+        });
+      },
+    );
 
     await t.step("JSON messages fit like CSV", async () => {
       await inDir(async (dir) => {
