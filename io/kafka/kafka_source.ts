@@ -18,9 +18,11 @@ import {
   Err,
   failure,
   LibrdkafkaError,
+  Offset,
   partitionList,
   type PartitionResult,
   readPartitionList,
+  setOffsets,
   takeError,
   WakePipe,
 } from "./native.ts";
@@ -148,6 +150,11 @@ export class KafkaSource implements Source {
   #assigned = new Set<number>();
   /** With `untilEnd`: the end offset of each partition, seen at the start. */
   #ends: Map<number, number> | undefined;
+  /**
+   * Partitions the group had no offset for at the start, to be read from the beginning: their
+   * first assignment says so, sparing librdkafka's look-up of a missing offset (100 ms).
+   */
+  readonly #fresh = new Map<number, number>();
   #stopping = false;
   #failure: KafkaError | undefined;
   #lostAt: number | undefined;
@@ -216,8 +223,12 @@ export class KafkaSource implements Source {
         source.#ends = ends;
       }
       let checkpoint: string | undefined;
-      if (options.reset) await source.#reset(ids);
-      else checkpoint = await source.#newestCheckpoint(ids);
+      if (options.reset) {
+        await source.#reset(ids);
+        for (const partition of ids) source.#fresh.set(partition, Offset.BEGINNING);
+      } else {
+        checkpoint = await source.#newestCheckpoint(ids);
+      }
       const list = partitionList(rd, options.topic, [{ partition: -1 }]);
       const code = rd.rd_kafka_subscribe(client.handle, list);
       rd.rd_kafka_topic_partition_list_destroy(list);
@@ -304,8 +315,11 @@ export class KafkaSource implements Source {
   async #newestCheckpoint(partitions: readonly number[]): Promise<string | undefined> {
     let best: { time: number; text: string } | undefined;
     let committed = false;
-    for (const { offset, metadata } of (await this.#committed(partitions)).values()) {
+    for (const { partition, offset, metadata } of (await this.#committed(partitions)).values()) {
       committed ||= offset >= 0;
+      if (offset < 0 && this.#settings.autoOffsetReset === "earliest") {
+        this.#fresh.set(partition, Offset.BEGINNING);
+      }
       const time = checkpointTime(metadata);
       if (time === undefined || metadata === undefined) continue;
       if (best === undefined || time > best.time) best = { time, text: metadata };
@@ -329,6 +343,10 @@ export class KafkaSource implements Source {
     const cooperative = cString(rd.rd_kafka_rebalance_protocol(handle)) === "COOPERATIVE";
     let problem: LibrdkafkaError | undefined;
     if (code === Err.ASSIGN_PARTITIONS) {
+      if (this.#fresh.size > 0) {
+        setOffsets(list, this.#fresh);
+        this.#fresh.clear(); // a later assignment asks the group: another member may have moved on
+      }
       if (cooperative) problem = takeError(rd, rd.rd_kafka_incremental_assign(handle, list));
       else rd.rd_kafka_assign(handle, list);
       this.#changes.push({ assign: partitions });

@@ -433,6 +433,19 @@ export function readPartitionList(list: Deno.PointerValue): PartitionResult[] {
   return out;
 }
 
+/** Sets the offset of the entries of `list` whose partition `offsets` names. */
+export function setOffsets(list: Deno.PointerObject, offsets: ReadonlyMap<number, number>): void {
+  const head = new Deno.UnsafePointerView(list);
+  const count = head.getInt32(0);
+  const elements = head.getPointer(8);
+  if (count === 0 || elements === null) return;
+  const view = new DataView(Deno.UnsafePointerView.getArrayBuffer(elements, count * TP.size));
+  for (let i = 0; i < count; i++) {
+    const offset = offsets.get(view.getInt32(i * TP.size + TP.partition, true));
+    if (offset !== undefined) view.setBigInt64(i * TP.size + TP.offset, BigInt(offset), true);
+  }
+}
+
 /**
  * A pipe that librdkafka writes a byte to when a queue gets something while nobody serves it
  * (`rd_kafka_queue_io_event_enable`): {@linkcode WakePipe.wait} resolves then, without holding
