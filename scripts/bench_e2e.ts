@@ -311,6 +311,8 @@ const kcatVersion = /Version (\S+) .*librdkafka (\S+)/.exec(
   new TextDecoder().decode((await new Deno.Command("kcat", { args: ["-V"] }).output()).stdout),
 );
 
+const took = (s: number) => s < 60 ? `${Math.round(s)} s` : `${fixed(s / 60)} min`;
+
 function printReport(ending?: string): void {
   const load = (l: number[]) => l.map((x) => fixed(x, 2)).join(" ");
   const report = [
@@ -321,7 +323,7 @@ function printReport(ending?: string): void {
     `${kcatVersion?.[1]} (librdkafka ${kcatVersion?.[2]}), ` +
     (broker ? `a Kafka ${KAFKA_VERSION} broker of testing/broker.ts.` : `the broker ${bootstrap}.`),
     `\`deno task bench:e2e ${Deno.args.join(" ")}\`, ` +
-    `${fixed((Date.now() - started.getTime()) / 60_000)} min` +
+    took((Date.now() - started.getTime()) / 1000) +
     (ending ? `. **Ended early: ${ending}**` : ""),
     ...sections,
     targets(),

@@ -79,21 +79,27 @@ export function rawConsumer(bench: Bench, extra: readonly string[]): Consumer {
   };
 }
 
-/** `kcat -C` from the beginning to the end of the partition (`-e`), to /dev/null. */
+/**
+ * `kcat -C` from the beginning, to /dev/null, until it has read every message (`-c`; `-e` ends it
+ * at the end of the partition, which fails the run: it found fewer).
+ */
 export function kcatConsumer(bench: Bench): Consumer {
   return {
     kind: "kcat",
     label: "kcat -C to /dev/null",
-    async run(topic) {
+    async run(topic, rows, format) {
+      const messages = format === "csv" ? 2 * rows + 1 : rows;
       const cmd = [
-        ...["kcat", "-C", "-b", bench.bootstrap, "-t", topic, "-p", "0"],
-        ...["-o", "beginning", "-e", "-q"],
+        ...["kcat", "-C", "-b", bench.bootstrap, "-t", topic, "-p", "0", "-o", "beginning"],
+        ...["-c", String(messages), "-e"],
       ];
       const r = await measured(cmd, {
         cwd: bench.work,
         stdout: "null",
         timeoutMs: bench.timeoutMs,
       });
+      const end = /Reached end of topic.*/.exec(r.stderr);
+      if (end !== null) throw new Error(`kcat found fewer than ${messages} messages: ${end[0]}`);
       return { ...r, command: `${quote(cmd)} > /dev/null` };
     },
   };

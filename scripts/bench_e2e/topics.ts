@@ -84,6 +84,7 @@ export class Topics {
     ];
     const command = `${quote([...producer, ...args])} | ${this.kcatProducer(topic)}`;
     await shell(command, this.#timeoutMs, `filling ${topic}`);
+    await this.#holds(topic, 2 * rows + 1);
     return command;
   }
 
@@ -114,6 +115,7 @@ export class Topics {
     })();
     const status = await within(writing, this.#timeoutMs, `filling ${topic}`);
     if (!status.success) throw new Error(`kcat -P failed: ${tail(await stderr)}`);
+    await this.#holds(topic, rows);
   }
 
   /** The Kafka timestamps (ms) of the `*COMMIT*` messages of `topic`, in order. */
@@ -138,6 +140,18 @@ export class Topics {
       if (line.slice(space + 1) === COMMIT) stamps.push(Number(line.slice(0, space)));
     }
     return stamps;
+  }
+
+  /** Throws unless `topic` holds exactly `messages` messages. */
+  async #holds(topic: string, messages: number): Promise<void> {
+    const offsets = await this.#admin(
+      `reading the offsets of ${topic}`,
+      (admin) => admin.fetchTopicOffsets(topic),
+    );
+    const held = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    if (held !== messages) {
+      throw new Error(`${topic} holds ${held} messages after the fill, not ${messages}`);
+    }
   }
 
   async #admin<T>(what: string, act: (admin: Admin) => Promise<T>): Promise<T> {
