@@ -31,6 +31,11 @@ export const GROUP = "bench-group-";
 /** The two kinds of topic: CSV rows each followed by `*COMMIT*`, or marker-less JSON rows. */
 export type Format = "csv" | "json";
 
+/** The messages of a topic of `rows` rows: with the header and a `*COMMIT*` each, for CSV. */
+export function messagesOf(rows: number, format: Format): number {
+  return format === "csv" ? 2 * rows + 1 : rows;
+}
+
 /** One measured run of a consumer. */
 export interface Run extends Usage {
   /** The command, as a shell line. */
@@ -60,7 +65,7 @@ export function rawConsumer(bench: Bench, extra: readonly string[]): Consumer {
     kind: "raw",
     label: `raw kafkajs counter${extra.length > 0 ? ` ${extra.join(" ")}` : ""}`,
     async run(topic, rows, format) {
-      const messages = format === "csv" ? 2 * rows + 1 : rows;
+      const messages = messagesOf(rows, format);
       const cmd = [
         ...[bench.deno, "run", "-A", `${bench.root}scripts/raw_consumer.ts`, "-b", bench.bootstrap],
         ...["-t", topic, "--messages", String(messages), ...extra],
@@ -80,18 +85,18 @@ export function rawConsumer(bench: Bench, extra: readonly string[]): Consumer {
 }
 
 /**
- * `kcat -C` from the beginning, to /dev/null, until it has read every message (`-c`; `-e` ends it
- * at the end of the partition, which fails the run: it found fewer).
+ * `kcat -C` with `extra` arguments from the beginning, to /dev/null, until it has read every
+ * message (`-c`; `-e` ends it at the end of the partition, which fails the run: it found fewer).
  */
-export function kcatConsumer(bench: Bench): Consumer {
+export function kcatConsumer(bench: Bench, extra: readonly string[] = []): Consumer {
   return {
     kind: "kcat",
-    label: "kcat -C to /dev/null",
+    label: `kcat -C${extra.map((a) => ` ${a}`).join("")} to /dev/null`,
     async run(topic, rows, format) {
-      const messages = format === "csv" ? 2 * rows + 1 : rows;
+      const messages = messagesOf(rows, format);
       const cmd = [
         ...["kcat", "-C", "-b", bench.bootstrap, "-t", topic, "-p", "0", "-o", "beginning"],
-        ...["-c", String(messages), "-e"],
+        ...["-c", String(messages), "-e", ...extra],
       ];
       const r = await measured(cmd, {
         cwd: bench.work,

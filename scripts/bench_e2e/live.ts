@@ -137,10 +137,10 @@ export async function latency(
       ["", "kcat -C (the floor)", seen(floor.length, commits), ...figures(floor)],
     ]),
   );
-  const how = "Each commit: the broker's time of append of its *COMMIT* (the topic has " +
+  const how = "Each commit: the broker's time of append of its `*COMMIT*` (the topic has " +
     "message.timestamp.type=LogAppendTime, so the producer's own batching is not counted) → " +
     "the arrival here of its first change row, read from main.ts's `--output -` pipe. The " +
-    "floor: kcat -C reading the same topic live, each *COMMIT* timed on arrival the same way " +
+    "floor: kcat -C reading the same topic live, each `*COMMIT*` timed on arrival the same way " +
     `(broker → client → pipe). producer.ts --rate R for ${seconds} s; the rate achieved is ` +
     "the broker's. Kafka timestamps are whole ms, so the figures are up to 1 ms high.";
   return {
@@ -217,7 +217,7 @@ async function oneRate(
   if (!status.success) throw new Error(`main.ts failed (code ${status.code}): ${tail(stderr)}`);
   const stamps = await bench.topics.commitStamps(topic);
   if (stamps.length !== commits) {
-    throw new Error(`${topic} holds ${stamps.length} *COMMIT* messages, not ${commits}`);
+    throw new Error(`${topic} holds ${stamps.length} \`*COMMIT*\` messages, not ${commits}`);
   }
   return {
     result: {

@@ -140,7 +140,7 @@ export function latencies(seen: ReadonlyMap<number, number>, stamps: readonly nu
   for (const [commit, at] of seen) {
     if (commit >= stamps.length) {
       throw new Error(
-        `commit ${commit} was written but the topic holds ${stamps.length} *COMMIT* messages: ` +
+        `commit ${commit} was written but the topic holds ${stamps.length} \`*COMMIT*\` messages: ` +
           "the output does not belong to this topic, or commits are numbered differently",
       );
     }

@@ -94,7 +94,7 @@ export async function throughput(
   );
   const warnings = body.flatMap((r) => r.runs.flatMap((run) => run.warning ? [run.warning] : []));
   const what = format === "csv"
-    ? `${count(rows)} rows, each followed by *COMMIT* (${count(2 * rows + 1)} messages)`
+    ? `${count(rows)} rows, each followed by \`*COMMIT*\` (${count(2 * rows + 1)} messages)`
     : `${count(rows)} marker-less JSON rows`;
   return {
     format,
