@@ -23,7 +23,7 @@ import {
   rawConsumer,
 } from "./bench_e2e/consumers.ts";
 import { type Latency, latency, type LiveBench, startup } from "./bench_e2e/live.ts";
-import { killAll, log, TIME, within } from "./bench_e2e/process.ts";
+import { exited, killAll, log, spawn, text, TIME } from "./bench_e2e/process.ts";
 import { count, fixed, median, percentile, rows as rowsText } from "./bench_e2e/report.ts";
 import { type Table, throughput } from "./bench_e2e/throughput.ts";
 import { Topics } from "./bench_e2e/topics.ts";
@@ -193,16 +193,15 @@ const rawArgs = values.raw.split(/\s+/).filter((w) => w !== "");
 
 async function pathwayVersion(): Promise<string | undefined> {
   try {
-    const out = await within(
-      new Deno.Command(python, {
-        args: ["-c", "import pathway; print(pathway.__version__)"],
-        stdout: "piped",
-        stderr: "null",
-      }).output(),
-      120_000,
-      `${python} importing pathway`,
-    );
-    if (out.success) return new TextDecoder().decode(out.stdout).trim();
+    const child = spawn(python, {
+      args: ["-c", "import pathway; print(pathway.__version__)"],
+      stdout: "piped",
+      stderr: "null",
+    });
+    const version = text(child.stdout);
+    if ((await exited(child, 120_000, `${python} importing pathway`)).success) {
+      return (await version).trim();
+    }
   } catch {
     // no such python, or too slow
   }
@@ -380,5 +379,6 @@ try {
 }
 if (failure !== undefined || problems > 0) {
   log(failure ?? `${problems} runs failed or wrote wrong output: see the report`);
-  Deno.exit(1);
 }
+// Explicitly: a client's retry timer left behind must not keep the benchmark alive.
+Deno.exit(failure !== undefined || problems > 0 ? 1 : 0);

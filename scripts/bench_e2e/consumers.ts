@@ -241,10 +241,16 @@ export function mainConsumer(bench: Bench, spec: MainSpec): Consumer {
           }
         }
         const logged = await lines(`${dir}/regression_input.csv`) - 1;
+        const errors = Math.max(0, await lines(`${dir}/regression_errors.csv`) - 1);
         const off = logged - rows;
-        const warning = off === 0 ? undefined : `${spec.label}: its input log holds ` +
-          `${count(logged)} rows, not ${count(rows)}: ${count(Math.abs(off))} ` +
-          `${off < 0 ? "MISSING" : "DOUBLED"}`;
+        const problems = [
+          ...off === 0 ? [] : [
+            `its input log holds ${count(logged)} rows, not ${count(rows)}: ` +
+            `${count(Math.abs(off))} ${off < 0 ? "MISSING" : "DOUBLED"}`,
+          ],
+          ...errors === 0 ? [] : [`it wrote ${count(errors)} error rows, on a topic without any`],
+        ];
+        const warning = problems.length > 0 ? `${spec.label}: ${problems.join("; ")}` : undefined;
         return {
           ...r,
           wall: format === "json" ? r.wall - IDLE_EXIT_MS / 1000 : r.wall,
@@ -258,7 +264,7 @@ export function mainConsumer(bench: Bench, spec: MainSpec): Consumer {
   };
 }
 
-/** The newline characters of the file at `path`. */
+/** The newline characters of the file at `path` (0 when there is none). */
 async function lines(path: string): Promise<number> {
   const file = new GrowingFile(path);
   try {
