@@ -49,12 +49,15 @@ output (progress on standard error). Modes (--mode, comma-separated):
   all         all four, at 1 M and 10 M rows (unless --rows is given).
 
 Default: throughput,latency,startup at 1 M rows, 3 rounds: about 3 min on a 2-core machine
-(Pathway's one run is more than a minute of it); --mode all about 17 min (10 M rows: 11 min).
+(Pathway's one run is more than a minute of it); --mode all about 18 min, of which the 10 M-row
+tables take 11.
 
   --mode LIST          (default throughput,latency,startup)
   --rows LIST          topic sizes of throughput and json (default 1000000; all: 1000000,10000000)
   --rounds R           rounds of each throughput table (default 3)
-  --consumers LIST     raw, main, kcat, pathway (default all; the ratio column needs raw)
+  --consumers LIST     raw, main, kcat, pathway (default all; the ratio column needs raw). kcat
+                       is two rows: librdkafka's defaults, and -X queued.min.messages=10000000
+                       (librdkafka 2.0 pauses fetching 1 s whenever 100 000 messages wait)
   --main=SPEC          a main.ts run to measure, repeatable; default --main= --main='--window 100000'
                        (the defaults, and a window). SPEC is [NAME=VALUE …] [deno flags …]
                        [PATH/main.ts] [main.ts args …], e.g. --main='../other/main.ts' to compare
