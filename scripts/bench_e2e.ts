@@ -336,7 +336,7 @@ function printReport(ending?: string): void {
     `the start, ${load(Deno.loadavg())} at the end. Deno ${Deno.version.deno}, kcat ` +
     `${kcatVersion?.[1]} (librdkafka ${kcatVersion?.[2]}), ` +
     (broker ? `a Kafka ${KAFKA_VERSION} broker of testing/broker.ts.` : `the broker ${bootstrap}.`),
-    `\`deno task bench:e2e ${Deno.args.join(" ")}\`, ` +
+    `\`${["deno task bench:e2e", ...Deno.args].join(" ")}\`, ` +
     took((Date.now() - started.getTime()) / 1000) +
     (ending ? `. **Ended early: ${ending}**` : ""),
     ...sections,
