@@ -62,7 +62,7 @@ authorisation and settings errors end the run (exit 1; 2 for settings).
 
 Kafka goes through librdkafka: fetched once from PyPI into .cache/librdkafka/, or the file
 named by ${LIBRARY_ENV}. Permissions: --allow-ffi to load it, --allow-read for it,
-ssl.ca.location or --settings, and --allow-env for the password and the library's variable;
+ssl.ca.location or --settings, and --allow-env=${PASSWORD_VARIABLE},${LIBRARY_ENV};
 the first time, --allow-net and --allow-write to fetch it. 'deno task produce' grants these;
 without them, a terminal asks.
 `;
