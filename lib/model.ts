@@ -22,7 +22,8 @@
  * @module
  */
 
-import { DIFF_COLUMN, parseNumber } from "./protocol.ts";
+import { parseNumber } from "./decimal.ts";
+import { DIFF_COLUMN } from "./protocol.ts";
 import { type LeastSquares, MAX_MAGNITUDE, roundedPower } from "./least_squares.ts";
 
 /** The target column when none is named. */

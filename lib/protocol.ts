@@ -17,6 +17,7 @@
  */
 
 import { parse } from "csv-parse/sync";
+import { parseNumber } from "./decimal.ts";
 
 /** The message that closes the pending rows into one commit. */
 export const COMMIT = "*COMMIT*";
@@ -392,29 +393,4 @@ function parseOne(text: string): string[][] | string {
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/**
- * Parses a number strictly: decimal or exponent notation only. Returns the number, or a reason
- * when the text is empty, blank, padded, hexadecimal, `NaN`, `Infinity` or overflows.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseNumber } from "./protocol.ts";
- * assert.equal(parseNumber("-1.5e3"), -1500);
- * assert.deepEqual(parseNumber("0x10"), { reason: '"0x10" is not a decimal number' });
- * ```
- */
-export function parseNumber(text: string): number | { reason: string } {
-  if (!DECIMAL.test(text)) {
-    return { reason: `${JSON.stringify(text)} is not a decimal number` };
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value)) {
-    return { reason: `${JSON.stringify(text)} overflows a 64-bit float` };
-  }
-  return value;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { PythonRandom } from "../lib/random.ts";
-import { COMMIT, type DecodedEvent, Decoder, type Format, parseNumber } from "../lib/protocol.ts";
+import { COMMIT, type DecodedEvent, Decoder, type Format } from "../lib/protocol.ts";
 
 /** A decoder whose events leave out `index` and `split` (tested on their own below). */
 class BareDecoder extends Decoder {
@@ -222,41 +222,6 @@ Deno.test("timestamps of messages are kept on rows and commits", () => {
     { value: '{"x":1,"y":2}', position: "p", timestamp: 11 },
   ]);
   assert.equal(json[1].kind === "row" && json[1].timestamp, 11);
-});
-
-Deno.test("numbers are parsed strictly", () => {
-  for (
-    const [text, value] of [["0", 0], ["-1.5", -1.5], ["+2.", 2], [".5", 0.5], ["1e3", 1000], [
-      "1.5E-3",
-      0.0015,
-    ], ["0.06888437030500963", 0.06888437030500963]] as const
-  ) {
-    assert.equal(parseNumber(text), value, text);
-  }
-  for (
-    const text of [
-      "",
-      " ",
-      " 1",
-      "1 ",
-      "0x10",
-      "NaN",
-      "Infinity",
-      "-Infinity",
-      "1e400",
-      "1,5",
-      "1e",
-      "e5",
-      ".",
-      "1_000",
-      "٣",
-    ]
-  ) {
-    const result = parseNumber(text);
-    assert.equal(typeof result, "object", `${JSON.stringify(text)} parsed as ${String(result)}`);
-  }
-  assert.match((parseNumber("1e400") as { reason: string }).reason, /overflows/);
-  assert.match((parseNumber("0x10") as { reason: string }).reason, /not a decimal number/);
 });
 
 Deno.test("csv: records without quotes or line breaks decode as csv-parse reads them", () => {
