@@ -1,6 +1,7 @@
 /**
  * A buffered text sink: text is appended in memory and written with one write per flush, so a
- * million commits do not mean millions of write system calls. A file sink holds an exclusive lock
+ * million commits do not mean millions of write system calls; the text is encoded into the same
+ * buffer every time, so a flush allocates nothing once the buffer has grown to a batch's size. A file sink holds an exclusive lock
  * on its file for as long as it is open, so that two runs never write one file.
  *
  * @module
@@ -71,7 +72,8 @@ export class Sink {
   readonly #writer: Deno.FsFile | typeof Deno.stdout;
   readonly #encoder = new TextEncoder();
   readonly #seekable: boolean;
-  #chunks: string[] = [];
+  #text = "";
+  #buffer = new Uint8Array(0);
   #closed = false;
   /** How many bytes the file holds once the buffer is flushed (undefined for a stream). */
   #size: number | undefined;
@@ -142,7 +144,7 @@ export class Sink {
 
   /** Appends text to the buffer. */
   append(text: string): void {
-    if (text !== "" && !this.#closed) this.#chunks.push(text);
+    if (text !== "" && !this.#closed) this.#text += text;
   }
 
   /**
@@ -152,9 +154,9 @@ export class Sink {
    * {@linkcode Sink.closed} and later flushes do nothing).
    */
   async flush(): Promise<void> {
-    if (this.#chunks.length === 0 || this.#closed) return;
-    let bytes = this.#encoder.encode(this.#chunks.join(""));
-    this.#chunks = [];
+    if (this.#text === "" || this.#closed) return;
+    let bytes = this.#encode(this.#text);
+    this.#text = "";
     if (this.#size !== undefined) this.#size += bytes.length;
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
@@ -166,6 +168,18 @@ export class Sink {
       this.#closed = true;
       throw new SinkClosedError(this.#target, { cause: e });
     }
+  }
+
+  /** `text` as UTF-8, in the sink's buffer (valid until the next call). */
+  #encode(text: string): Uint8Array {
+    // One byte a UTF-16 unit, for ASCII; at most three (a surrogate pair: four for two).
+    if (this.#buffer.length < text.length) this.#buffer = new Uint8Array(2 * text.length);
+    let { read, written } = this.#encoder.encodeInto(text, this.#buffer);
+    if (read < text.length) {
+      this.#buffer = new Uint8Array(3 * text.length);
+      ({ written } = this.#encoder.encodeInto(text, this.#buffer));
+    }
+    return this.#buffer.subarray(0, written);
   }
 
   /** Flushes, and closes the file (standard output stays open). */

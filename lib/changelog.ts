@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Output } from "./output.ts";
+
 /** One row of a change stream. */
 export interface ChangeRow {
   /** The row's values, e.g. `[a, b]`. */
@@ -17,16 +19,21 @@ export interface ChangeRow {
 
 /**
  * Turns the value after each commit into change rows: nothing when the value is unchanged,
- * otherwise the retraction of the previous value (if any) and the insertion of the new one.
+ * otherwise the retraction of the previous value (if any) and the insertion of the new one,
+ * handed to `out` as they are made.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Changelog } from "./changelog.ts";
+ * import { OutputRows } from "./output.ts";
  * const log = new Changelog();
- * assert.deepEqual(log.next([0, 0], 0), [{ values: [0, 0], time: 0, diff: 1 }]);
- * assert.deepEqual(log.next([0, 0], 1), []);
- * assert.deepEqual(log.next([1, 2], 2), [
+ * const out = new OutputRows();
+ * log.next([0, 0], 0, out);
+ * log.next([0, 0], 1, out); // unchanged: no row
+ * log.next([1, 2], 2, out);
+ * assert.deepEqual(out.changes, [
+ *   { values: [0, 0], time: 0, diff: 1 },
  *   { values: [0, 0], time: 2, diff: -1 },
  *   { values: [1, 2], time: 2, diff: 1 },
  * ]);
@@ -46,16 +53,21 @@ export class Changelog {
     this.#current = values;
   }
 
-  /** The change rows that take the stream from the current value to `values` at `time`. */
-  next(values: readonly number[], time: number): ChangeRow[] {
+  /**
+   * Hands `out` the change rows that take the stream from the current value to `values` (an
+   * array no one changes afterwards) at `time`.
+   */
+  next(values: readonly number[], time: number, out: Pick<Output, "change">): void {
     const previous = this.#current;
-    if (previous !== undefined && sameValues(previous, values)) return [];
+    if (previous !== undefined && sameValues(previous, values)) return;
     this.#current = values;
-    const insert: ChangeRow = { values, time, diff: 1 };
-    return previous === undefined ? [insert] : [{ values: previous, time, diff: -1 }, insert];
+    if (previous !== undefined) out.change(previous, time, -1);
+    out.change(values, time, 1);
   }
 }
 
 function sameValues(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

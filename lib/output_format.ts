@@ -5,9 +5,8 @@
  * @module
  */
 
-import type { ChangeRow } from "./changelog.ts";
-import { changeLines, headerLine } from "./csv_rows.ts";
-import { jsonlChangeLines } from "./jsonl_rows.ts";
+import { changeLine, changeValues, headerLine } from "./csv_rows.ts";
+import { jsonChange, jsonKeys, jsonValues } from "./jsonl_rows.ts";
 
 /** A change stream format. */
 export type OutputFormat = "csv" | "jsonl";
@@ -44,30 +43,40 @@ export function outputFormat(
   return /\.jsonl?$/i.test(path) ? "jsonl" : "csv";
 }
 
-/** The text of a change stream file in one format. */
+/** The text of a change stream in one format, for given columns. */
 export interface ChangeText {
   /** The text before the first row (CSV: the header line; JSON Lines: nothing). */
-  header(columns: readonly string[]): string;
-  /** The text of change rows in `columns`. */
-  lines(columns: readonly string[], rows: readonly ChangeRow[]): string;
+  readonly header: string;
+  /** The text of a change row's values, which a retraction repeats from the insertion before. */
+  values(values: readonly number[]): string;
+  /** A change row's line, from the text of its values. */
+  line(values: string, time: number, diff: 1 | -1): string;
 }
 
 /**
- * The text functions of a format.
+ * The text of a change stream in `format` with these columns.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { changeText } from "./output_format.ts";
- * const rows = [{ values: [0, 1], time: 0, diff: 1 as const }];
- * const csv = changeText("csv");
- * assert.equal(csv.header(["a", "b"]) + csv.lines(["a", "b"], rows), "a,b,time,diff\n0,1,0,1\n");
- * const jsonl = changeText("jsonl");
- * assert.equal(jsonl.header(["a", "b"]) + jsonl.lines(["a", "b"], rows), '{"a":0,"b":1,"time":0,"diff":1}\n');
+ * const csv = changeText("csv", ["a", "b"]);
+ * assert.equal(csv.header + csv.line(csv.values([0, 1]), 0, 1), "a,b,time,diff\n0,1,0,1\n");
+ * const jsonl = changeText("jsonl", ["a", "b"]);
+ * assert.equal(
+ *   jsonl.header + jsonl.line(jsonl.values([0, 1]), 0, 1),
+ *   '{"a":0,"b":1,"time":0,"diff":1}\n',
+ * );
  * ```
  */
-export function changeText(format: OutputFormat): ChangeText {
-  return format === "csv"
-    ? { header: headerLine, lines: (_, rows) => changeLines(rows) }
-    : { header: () => "", lines: jsonlChangeLines };
+export function changeText(format: OutputFormat, columns: readonly string[]): ChangeText {
+  if (format === "csv") {
+    return { header: headerLine(columns), values: changeValues, line: changeLine };
+  }
+  const keys = jsonKeys(columns);
+  return {
+    header: "",
+    values: (values) => jsonValues(keys, values),
+    line: (values, time, diff) => jsonChange(values, time, diff) + "\n",
+  };
 }
