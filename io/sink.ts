@@ -1,11 +1,13 @@
 /**
- * A buffered text sink: text is appended in memory and written with one write per flush, so a
- * million commits do not mean millions of write system calls; the text is encoded into the same
- * buffer every time, so a flush allocates nothing once the buffer has grown to a batch's size. A file sink holds an exclusive lock
+ * A buffered text sink: text is appended in memory, as UTF-8 into one buffer that is reused, and
+ * written with one write per flush, so a million commits do not mean millions of write system
+ * calls, nor a new buffer each time. A file sink holds an exclusive lock
  * on its file for as long as it is open, so that two runs never write one file.
  *
  * @module
  */
+
+import { TextBytes } from "../lib/text_bytes.ts";
 
 /** Where a sink writes: a file path, or `-` for standard output. */
 export type SinkTarget = string;
@@ -70,10 +72,8 @@ export class SinkClosedError extends Error {
 export class Sink {
   readonly #target: SinkTarget;
   readonly #writer: Deno.FsFile | typeof Deno.stdout;
-  readonly #encoder = new TextEncoder();
   readonly #seekable: boolean;
-  #text = "";
-  #buffer = new Uint8Array(0);
+  readonly #buffer = new TextBytes(1 << 16);
   #closed = false;
   /** How many bytes the file holds once the buffer is flushed (undefined for a stream). */
   #size: number | undefined;
@@ -142,9 +142,11 @@ export class Sink {
     return this.#closed;
   }
 
-  /** Appends text to the buffer. */
-  append(text: string): void {
-    if (text !== "" && !this.#closed) this.#text += text;
+  /** Appends text (or its UTF-8 bytes) to the buffer; not while a flush is under way. */
+  append(text: string | Uint8Array): void {
+    if (this.#closed) return;
+    if (typeof text === "string") this.#buffer.text(text);
+    else this.#buffer.bytes(text);
   }
 
   /**
@@ -154,9 +156,8 @@ export class Sink {
    * {@linkcode Sink.closed} and later flushes do nothing).
    */
   async flush(): Promise<void> {
-    if (this.#text === "" || this.#closed) return;
-    let bytes = this.#encode(this.#text);
-    this.#text = "";
+    if (this.#buffer.length === 0 || this.#closed) return;
+    let bytes = this.#buffer.view();
     if (this.#size !== undefined) this.#size += bytes.length;
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
@@ -167,19 +168,9 @@ export class Sink {
       }
       this.#closed = true;
       throw new SinkClosedError(this.#target, { cause: e });
+    } finally {
+      this.#buffer.clear();
     }
-  }
-
-  /** `text` as UTF-8, in the sink's buffer (valid until the next call). */
-  #encode(text: string): Uint8Array {
-    // One byte a UTF-16 unit, for ASCII; at most three (a surrogate pair: four for two).
-    if (this.#buffer.length < text.length) this.#buffer = new Uint8Array(2 * text.length);
-    let { read, written } = this.#encoder.encodeInto(text, this.#buffer);
-    if (read < text.length) {
-      this.#buffer = new Uint8Array(3 * text.length);
-      ({ written } = this.#encoder.encodeInto(text, this.#buffer));
-    }
-    return this.#buffer.subarray(0, written);
   }
 
   /** Flushes, and closes the file (standard output stays open). */

@@ -7,7 +7,8 @@
  *   `time` and `diff` (`0.06888437030500971,0.9827065102830508,1,1`);
  * - the error log: `position,reason,raw`, quoted where needed.
  *
- * These run once per row, so each line is written directly, as `csv-stringify` writes it: a field
+ * These run once per row, so each line is written directly into the file's bytes
+ * ({@linkcode TextBytes}), as `csv-stringify` writes it: a field
  * is quoted when it holds a comma, a quote or a line break (always, for the input log's strings),
  * and a quote inside is doubled. tests/csv_rows_test.ts checks every line against `csv-stringify`
  * on random values; the header, written once, is `csv-stringify`'s own.
@@ -16,6 +17,7 @@
  */
 
 import { stringify } from "csv-stringify/sync";
+import type { TextBytes } from "./text_bytes.ts";
 
 /**
  * The header line of a change stream or input log with these columns.
@@ -35,92 +37,157 @@ export function headerLine(columns: readonly string[]): string {
 export const ERROR_HEADER = "position,reason,raw\n";
 
 /**
- * An input log line: a row's values quoted, then `time` and `diff` as numbers. `values` are the
- * row's values, or undefined when they are the fields of `message` between commas (a message
- * without quotes or line breaks).
+ * Writes an input log line: a row's values quoted, then `time` and `diff` as numbers. `values`
+ * are the row's values, or undefined when they are the fields of `message` between commas (a
+ * message without quotes or line breaks).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { inputLine } from "./csv_rows.ts";
- * assert.equal(inputLine("0,0.5", undefined, 0, 1), '"0","0.5",0,1\n');
- * assert.equal(inputLine("", ['say "hi"'], 1, -1), '"say ""hi""",1,-1\n');
+ * import { TextBytes } from "./text_bytes.ts";
+ * const out = new TextBytes();
+ * inputLine(out, "0,0.5", undefined, 0, 1);
+ * inputLine(out, "", ['say "hi"'], 1, -1);
+ * assert.equal(out.textOf(0, out.length), '"0","0.5",0,1\n"say ""hi""",1,-1\n');
  * ```
  */
 export function inputLine(
+  out: TextBytes,
   message: string,
   values: readonly string[] | undefined,
   time: number,
   diff: 1 | -1,
-): string {
-  let text = '"';
+): void {
+  out.text('"');
   if (values === undefined) {
     // The message's commas become the quotes' boundaries: `0,0.5` → `"0","0.5"`.
     let start = 0;
     for (let comma = message.indexOf(","); comma >= 0; comma = message.indexOf(",", start)) {
-      text += message.slice(start, comma) + '","';
+      out.text(message, start, comma);
+      out.text('","');
       start = comma + 1;
     }
-    text += start === 0 ? message : message.slice(start);
+    out.text(message, start);
   } else {
     for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (i > 0) text += '","';
-      text += value.includes('"') ? value.replaceAll('"', '""') : value;
+      if (i > 0) out.text('","');
+      quoted(out, values[i]);
     }
   }
-  return text + '",' + time + "," + diff + "\n";
+  out.text('",');
+  end(out, time, diff);
 }
 
 /**
- * The values of a change row as the change stream writes them: numbers in shortest round-trip
- * form, between commas (numbers never need quotes). A retraction repeats the values of the
- * insertion before it, so a writer keeps this text rather than formatting the numbers twice.
+ * Writes the values of a change row as the change stream writes them: numbers in shortest
+ * round-trip form, between commas (numbers never need quotes). A retraction repeats the values of
+ * the insertion before it, so a writer keeps this text rather than formatting the numbers twice.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { changeValues } from "./csv_rows.ts";
- * assert.equal(changeValues([0.1, 2, -0]), "0.1,2,0");
+ * import { TextBytes } from "./text_bytes.ts";
+ * const out = new TextBytes();
+ * changeValues(out, [0.1, 2, -0]);
+ * assert.equal(out.textOf(0, out.length), "0.1,2,0");
  * ```
  */
-export function changeValues(values: readonly number[]): string {
-  let text = "" + values[0];
-  for (let i = 1; i < values.length; i++) text += "," + values[i];
-  return text;
+export function changeValues(out: TextBytes, values: readonly number[]): void {
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out.text(",");
+    out.text(numberText(values[i]));
+  }
 }
 
 /**
- * A change stream line, from the text of its values ({@linkcode changeValues}).
+ * A number's shortest round-trip text, as `String` writes it. For a finite number that is
+ * `JSON.stringify`'s text too (the same `ToString`), which is made in the young generation and
+ * dies young: `String` puts each new text in V8's number-string cache, which lives in the old
+ * generation, so two texts a commit filled it with garbage that only a full GC collects (most of
+ * the heap's growth and a third of its GC time on 1 M commits).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { changeLine } from "./csv_rows.ts";
- * assert.equal(changeLine("0.1,2", 3, 1), "0.1,2,3,1\n");
+ * import { numberText } from "./csv_rows.ts";
+ * assert.deepEqual([0.1, -0, 1e21, NaN].map(numberText), ["0.1", "0", "1e+21", "NaN"]);
  * ```
  */
-export function changeLine(values: string, time: number, diff: 1 | -1): string {
-  return values + "," + time + "," + diff + "\n";
+export function numberText(value: number): string {
+  return Number.isFinite(value) ? JSON.stringify(value) : String(value);
 }
 
 /**
- * An error log line: position, reason and the raw message, quoted where CSV needs it.
+ * Writes a change stream line, from the text of its values ({@linkcode changeValues}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { changeLine, changeValues } from "./csv_rows.ts";
+ * import { TextBytes } from "./text_bytes.ts";
+ * const values = new TextBytes();
+ * changeValues(values, [0.1, 2]);
+ * const out = new TextBytes();
+ * changeLine(out, values, 3, -1);
+ * assert.equal(out.textOf(0, out.length), "0.1,2,3,-1\n");
+ * ```
+ */
+export function changeLine(out: TextBytes, values: TextBytes, time: number, diff: 1 | -1): void {
+  out.append(values);
+  out.text(",");
+  end(out, time, diff);
+}
+
+/**
+ * Writes an error log line: position, reason and the raw message, quoted where CSV needs it.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { errorLine } from "./csv_rows.ts";
- * assert.equal(errorLine("in.csv:3", "not a number", "1,abc"), 'in.csv:3,not a number,"1,abc"\n');
+ * import { TextBytes } from "./text_bytes.ts";
+ * const out = new TextBytes();
+ * errorLine(out, "in.csv:3", "not a number", "1,abc");
+ * assert.equal(out.textOf(0, out.length), 'in.csv:3,not a number,"1,abc"\n');
  * ```
  */
-export function errorLine(position: string, reason: string, raw: string): string {
-  return field(position) + "," + field(reason) + "," + field(raw) + "\n";
+export function errorLine(out: TextBytes, position: string, reason: string, raw: string): void {
+  field(out, position);
+  out.text(",");
+  field(out, reason);
+  out.text(",");
+  field(out, raw);
+  out.text("\n");
+}
+
+/** `time,diff` and the line's end. */
+function end(out: TextBytes, time: number, diff: 1 | -1): void {
+  out.int(time);
+  out.text(diff === 1 ? ",1\n" : ",-1\n");
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
 /** A field as CSV writes it: quoted, its quotes doubled, when it holds `"`, `,` or a line break. */
-function field(text: string): string {
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+function field(out: TextBytes, text: string): void {
+  if (NEEDS_QUOTES.test(text)) {
+    out.text('"');
+    quoted(out, text);
+    out.text('"');
+  } else {
+    out.text(text);
+  }
+}
+
+/** `text` inside quotes: each of its quotes doubled. */
+function quoted(out: TextBytes, text: string): void {
+  let start = 0;
+  for (let quote = text.indexOf('"'); quote >= 0; quote = text.indexOf('"', start)) {
+    out.text(text, start, quote + 1);
+    out.text('"');
+    start = quote + 1;
+  }
+  out.text(text, start);
 }

@@ -8,25 +8,10 @@
  * @module
  */
 
-/**
- * The start of a change row's object: its values under their columns' keys, up to `time`. A
- * retraction repeats the values of the insertion before it, so a writer keeps this text.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { jsonKeys, jsonValues } from "./jsonl_rows.ts";
- * assert.equal(jsonValues(jsonKeys(["a", 'b"']), [0.1, 2]), '{"a":0.1,"b\\"":2,');
- * ```
- */
-export function jsonValues(keys: readonly string[], values: readonly number[]): string {
-  let text = "{";
-  for (let i = 0; i < keys.length; i++) text += keys[i] + jsonNumber(values[i]) + ",";
-  return text;
-}
+import type { TextBytes } from "./text_bytes.ts";
 
 /**
- * The JSON keys of `columns`, each with its colon: what {@linkcode jsonValues} puts before each
+ * The JSON keys of `columns`, each with its colon: what {@linkcode jsonValues} writes before each
  * value.
  *
  * @example
@@ -41,21 +26,49 @@ export function jsonKeys(columns: readonly string[]): string[] {
 }
 
 /**
- * A change row's JSON object, from the text of its values ({@linkcode jsonValues}): one line of
- * JSON Lines without its line end.
+ * Writes the start of a change row's object: its values under their columns' keys
+ * ({@linkcode jsonKeys}), up to `time`. A retraction repeats the values of the insertion before
+ * it, so a writer keeps this text.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { jsonChange } from "./jsonl_rows.ts";
- * assert.equal(jsonChange('{"a":0.1,"b":2,', 3, -1), '{"a":0.1,"b":2,"time":3,"diff":-1}');
+ * import { jsonKeys, jsonValues } from "./jsonl_rows.ts";
+ * import { TextBytes } from "./text_bytes.ts";
+ * const out = new TextBytes();
+ * jsonValues(out, jsonKeys(["a", 'b"']), [0.1, 2]);
+ * assert.equal(out.textOf(0, out.length), '{"a":0.1,"b\\"":2,');
  * ```
  */
-export function jsonChange(values: string, time: number, diff: 1 | -1): string {
-  return values + '"time":' + time + ',"diff":' + diff + "}";
+export function jsonValues(out: TextBytes, keys: readonly string[], values: readonly number[]) {
+  out.text("{");
+  for (let i = 0; i < keys.length; i++) {
+    out.text(keys[i]);
+    // JSON has no NaN or Infinity (a fit never holds them): null, as JSON.stringify writes it.
+    out.text(JSON.stringify(values[i]));
+    out.text(",");
+  }
 }
 
-/** A number's JSON text; JSON has no NaN or Infinity (a fit never holds them): null. */
-function jsonNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : "null";
+/**
+ * Writes a change row's JSON object, from the text of its values ({@linkcode jsonValues}): one
+ * line of JSON Lines without its line end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonChange, jsonKeys, jsonValues } from "./jsonl_rows.ts";
+ * import { TextBytes } from "./text_bytes.ts";
+ * const values = new TextBytes();
+ * jsonValues(values, jsonKeys(["a", "b"]), [0.1, 2]);
+ * const out = new TextBytes();
+ * jsonChange(out, values, 3, -1);
+ * assert.equal(out.textOf(0, out.length), '{"a":0.1,"b":2,"time":3,"diff":-1}');
+ * ```
+ */
+export function jsonChange(out: TextBytes, values: TextBytes, time: number, diff: 1 | -1): void {
+  out.append(values);
+  out.text('"time":');
+  out.int(time);
+  out.text(diff === 1 ? ',"diff":1}' : ',"diff":-1}');
 }

@@ -7,6 +7,7 @@
 
 import { changeLine, changeValues, headerLine } from "./csv_rows.ts";
 import { jsonChange, jsonKeys, jsonValues } from "./jsonl_rows.ts";
+import type { TextBytes } from "./text_bytes.ts";
 
 /** A change stream format. */
 export type OutputFormat = "csv" | "jsonl";
@@ -47,10 +48,10 @@ export function outputFormat(
 export interface ChangeText {
   /** The text before the first row (CSV: the header line; JSON Lines: nothing). */
   readonly header: string;
-  /** The text of a change row's values, which a retraction repeats from the insertion before. */
-  values(values: readonly number[]): string;
-  /** A change row's line, from the text of its values. */
-  line(values: string, time: number, diff: 1 | -1): string;
+  /** Writes the text of a change row's values, which a retraction repeats from an insertion. */
+  values(out: TextBytes, values: readonly number[]): void;
+  /** Writes a change row's line, from the text of its values. */
+  line(out: TextBytes, values: TextBytes, time: number, diff: 1 | -1): void;
 }
 
 /**
@@ -60,13 +61,17 @@ export interface ChangeText {
  * ```ts
  * import assert from "node:assert/strict";
  * import { changeText } from "./output_format.ts";
- * const csv = changeText("csv", ["a", "b"]);
- * assert.equal(csv.header + csv.line(csv.values([0, 1]), 0, 1), "a,b,time,diff\n0,1,0,1\n");
- * const jsonl = changeText("jsonl", ["a", "b"]);
- * assert.equal(
- *   jsonl.header + jsonl.line(jsonl.values([0, 1]), 0, 1),
- *   '{"a":0,"b":1,"time":0,"diff":1}\n',
- * );
+ * import { TextBytes } from "./text_bytes.ts";
+ * const lines = (format: "csv" | "jsonl") => {
+ *   const text = changeText(format, ["a", "b"]);
+ *   const values = new TextBytes();
+ *   text.values(values, [0, 1]);
+ *   const out = new TextBytes();
+ *   text.line(out, values, 0, 1);
+ *   return text.header + out.textOf(0, out.length);
+ * };
+ * assert.equal(lines("csv"), "a,b,time,diff\n0,1,0,1\n");
+ * assert.equal(lines("jsonl"), '{"a":0,"b":1,"time":0,"diff":1}\n');
  * ```
  */
 export function changeText(format: OutputFormat, columns: readonly string[]): ChangeText {
@@ -76,7 +81,10 @@ export function changeText(format: OutputFormat, columns: readonly string[]): Ch
   const keys = jsonKeys(columns);
   return {
     header: "",
-    values: (values) => jsonValues(keys, values),
-    line: (values, time, diff) => jsonChange(values, time, diff) + "\n",
+    values: (out, values) => jsonValues(out, keys, values),
+    line: (out, values, time, diff) => {
+      jsonChange(out, values, time, diff);
+      out.text("\n");
+    },
   };
 }

@@ -1,17 +1,18 @@
 /**
  * The text of a run's three files, written as the pipeline produces it: an {@linkcode Output}
- * that appends each row's line to the text of its file (`csv_rows.ts`, and the change stream's
- * format, `output_format.ts`), for the shell to take and write once per batch. A retraction
- * repeats the values of the insertion before it: their text is reused, not formatted again.
+ * that writes each row's line straight into the UTF-8 bytes of its file ({@linkcode TextBytes};
+ * `csv_rows.ts`, and the change stream's format, `output_format.ts`), for the shell to take and
+ * write once per batch. A retraction repeats the values of the insertion before it: their text
+ * is reused, not formatted again.
  *
  * @module
  */
 
 import { errorLine, headerLine, inputLine } from "./csv_rows.ts";
-import { jsonChange, jsonKeys, jsonValues } from "./jsonl_rows.ts";
 import type { Model } from "./model.ts";
 import type { CommittedRow, Output } from "./output.ts";
 import { type ChangeText, changeText, type OutputFormat } from "./output_format.ts";
+import { TextBytes } from "./text_bytes.ts";
 
 /** Options of an {@linkcode OutputText}. */
 export interface OutputTextOptions {
@@ -21,14 +22,17 @@ export interface OutputTextOptions {
   readonly messages?: boolean;
 }
 
-/** The text produced since the last {@linkcode OutputText.take}. */
+/**
+ * What was written since the last {@linkcode OutputText.take}. The bytes are views, valid until
+ * the next write.
+ */
 export interface Texts {
-  /** Lines of the input log. */
-  readonly input: string;
-  /** Lines of the change stream. */
-  readonly output: string;
-  /** Lines of the error log. */
-  readonly errors: string;
+  /** Lines of the input log, as UTF-8. */
+  readonly input: Uint8Array;
+  /** Lines of the change stream, as UTF-8. */
+  readonly output: Uint8Array;
+  /** Lines of the error log, as UTF-8. */
+  readonly errors: Uint8Array;
   /** With {@linkcode OutputTextOptions.messages}: each change row as a JSON object. */
   readonly messages: readonly string[];
 }
@@ -42,35 +46,42 @@ export interface Texts {
  * import { messageBatch } from "./message_batch.ts";
  * import { OutputText } from "./output_text.ts";
  * import { Pipeline } from "./pipeline.ts";
- * const text = new OutputText({ format: "csv" });
+ * const text = new OutputText({ format: "csv", messages: true });
  * text.headers(true, true); // fresh files: each starts with its header
  * new Pipeline({ format: "csv" }).process(
  *   [messageBatch(["x,y", "0,1", "*COMMIT*", "1,3", "*COMMIT*", "1,2,3"])],
  *   0,
  *   text,
  * );
- * const { input, output, errors } = text.take();
- * assert.equal(input, 'x,y,time,diff\n"0","1",0,1\n"1","3",1,1\n');
- * assert.equal(output, "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n1,2,1,1\n");
- * assert.equal(errors, '0@5,"expected 2 fields (x,y), got 3","1,2,3"\n');
- * assert.equal(text.take().output, ""); // taken
+ * const { input, output, errors, messages } = text.take();
+ * const utf8 = new TextDecoder();
+ * assert.equal(utf8.decode(input), 'x,y,time,diff\n"0","1",0,1\n"1","3",1,1\n');
+ * assert.equal(utf8.decode(output), "a,b,time,diff\n0,0,0,1\n0,0,1,-1\n1,2,1,1\n");
+ * assert.equal(utf8.decode(errors), '0@5,"expected 2 fields (x,y), got 3","1,2,3"\n');
+ * assert.deepEqual(messages, [
+ *   '{"a":0,"b":0,"time":0,"diff":1}',
+ *   '{"a":0,"b":0,"time":1,"diff":-1}',
+ *   '{"a":1,"b":2,"time":1,"diff":1}',
+ * ]);
+ * assert.equal(text.take().output.length, 0); // taken
  * ```
  */
 export class OutputText implements Output {
   readonly #format: OutputFormat;
+  /** The change stream's text, and the messages' (JSON objects), once the model is known. */
   #changes: ChangeText | undefined;
-  /** The JSON keys of the change rows' columns, for the messages. */
-  #keys: readonly string[] | undefined;
+  #json: ChangeText | undefined;
   #inputHeader = false;
   #outputHeader = false;
-  #input = "";
-  #output = "";
-  #errors = "";
+  readonly #input = new TextBytes(1 << 16);
+  readonly #output = new TextBytes(1 << 16);
+  readonly #errors = new TextBytes();
   #messages: string[] | undefined;
-  /** The last change row's values inserted, and their text in the file (and as JSON). */
+  /** The last change row's values, and their text in the file (and as JSON). */
   #last: readonly number[] | undefined;
-  #lastText = "";
-  #lastJson = "";
+  readonly #lastText = new TextBytes(256);
+  readonly #lastJson = new TextBytes(256);
+  readonly #message = new TextBytes(256);
 
   /** Writes nothing yet; see {@linkcode OutputText.headers}. */
   constructor(options: OutputTextOptions) {
@@ -90,54 +101,64 @@ export class OutputText implements Output {
   /** Writes the headers still due, and takes the model's columns for the change rows. */
   header(columns: readonly string[], model: Model | undefined): void {
     if (this.#inputHeader) {
-      this.#input += headerLine(columns);
+      this.#input.text(headerLine(columns));
       this.#inputHeader = false;
     }
     if (model === undefined || this.#changes !== undefined) return;
     this.#changes = changeText(this.#format, model.columns);
-    if (this.#messages !== undefined) this.#keys = jsonKeys(model.columns);
+    if (this.#messages !== undefined) this.#json = changeText("jsonl", model.columns);
     if (this.#outputHeader) {
-      this.#output += this.#changes.header;
+      this.#output.text(this.#changes.header);
       this.#outputHeader = false;
     }
   }
 
-  /** Appends the row's input log line. */
+  /** Writes the row's input log line. */
   row(row: CommittedRow): void {
-    this.#input += inputLine(row.message, row.values, row.time, row.diff);
+    inputLine(this.#input, row.message, row.values, row.time, row.diff);
   }
 
-  /** Appends the change row's line (and keeps its JSON object, when asked). */
+  /** Writes the change row's line (and keeps its JSON object, when asked). */
   change(values: readonly number[], time: number, diff: 1 | -1): void {
     const changes = this.#changes!;
+    const json = this.#json;
     if (values !== this.#last) {
       this.#last = values;
-      this.#lastText = changes.values(values);
-      if (this.#keys !== undefined) this.#lastJson = jsonValues(this.#keys, values);
+      this.#lastText.clear();
+      changes.values(this.#lastText, values);
+      if (json !== undefined) {
+        this.#lastJson.clear();
+        json.values(this.#lastJson, values);
+      }
     }
-    this.#output += changes.line(this.#lastText, time, diff);
-    this.#messages?.push(jsonChange(this.#lastJson, time, diff));
+    changes.line(this.#output, this.#lastText, time, diff);
+    if (json !== undefined) {
+      const message = this.#message;
+      message.clear();
+      json.line(message, this.#lastJson, time, diff);
+      this.#messages!.push(message.textOf(0, message.length - 1)); // without the line end
+    }
   }
 
-  /** Appends the error log line. */
+  /** Writes the error log line. */
   error(position: string, reason: string, raw: string): void {
-    this.#errors += errorLine(position, reason, raw);
+    errorLine(this.#errors, position, reason, raw);
   }
 
   /** Notes are no part of the files. */
   note(): void {}
 
-  /** Takes the text written since the last call. */
+  /** Takes what was written since the last call. */
   take(): Texts {
     const texts = {
-      input: this.#input,
-      output: this.#output,
-      errors: this.#errors,
+      input: this.#input.view(),
+      output: this.#output.view(),
+      errors: this.#errors.view(),
       messages: this.#messages ?? [],
     };
-    this.#input = "";
-    this.#output = "";
-    this.#errors = "";
+    this.#input.clear();
+    this.#output.clear();
+    this.#errors.clear();
     if (this.#messages !== undefined) this.#messages = [];
     return texts;
   }
