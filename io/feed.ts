@@ -40,6 +40,13 @@ export interface Fed {
 export const DEFAULT_IN_FLIGHT_BYTES = 4 << 20;
 
 /**
+ * How many batches may be on their way at once besides the one being read: enough for reading
+ * to overlap processing. Each one waiting outlives a scavenge of V8's young generation, whose
+ * survivors make V8 grow it: at 8, ≈ 30 MB more at the peak for 1 M rows, no faster.
+ */
+const MAX_IN_FLIGHT = 2;
+
+/**
  * Feeds `source` into `runner` until the source ends, is stopped, the runner is done (or fatal),
  * or nothing arrived for `idleExitMs`. Acknowledgements go back to the source in order, each
  * after the batch it covers was written.
@@ -119,7 +126,7 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       });
       inFlight.push({ done, bytes });
       bytesInFlight += bytes;
-      while (inFlight.length > 0 && (bytesInFlight > maxBytes || inFlight.length > 8)) {
+      while (inFlight.length > 0 && (bytesInFlight > maxBytes || inFlight.length > MAX_IN_FLIGHT)) {
         await settle();
       }
       if (stopping || refused !== undefined) break;

@@ -32,8 +32,8 @@ export async function* readLines(path: string): AsyncGenerator<MessageBatch> {
   const decoder = new TextDecoder();
   let line = 0;
   let rest = "";
-  const batch = (lines: string[]): MessageBatch => {
-    for (let i = 0; i < lines.length; i++) {
+  const batch = (lines: string[], cr: boolean): MessageBatch => {
+    for (let i = 0; cr && i < lines.length; i++) {
       const text = lines[i];
       if (text.endsWith("\r")) lines[i] = text.slice(0, -1);
     }
@@ -48,12 +48,13 @@ export async function* readLines(path: string): AsyncGenerator<MessageBatch> {
   };
   try {
     for (let read = await file.read(buffer); read !== null; read = await file.read(buffer)) {
-      const lines = (rest + decoder.decode(buffer.subarray(0, read), { stream: true })).split("\n");
+      const text = rest + decoder.decode(buffer.subarray(0, read), { stream: true });
+      const lines = text.split("\n");
       rest = lines.pop() ?? "";
-      if (lines.length > 0) yield batch(lines);
+      if (lines.length > 0) yield batch(lines, text.includes("\r"));
     }
     rest += decoder.decode();
-    if (rest !== "") yield batch([rest]);
+    if (rest !== "") yield batch([rest], true);
   } finally {
     if (file !== Deno.stdin) file.close();
   }
