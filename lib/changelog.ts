@@ -20,7 +20,8 @@ export interface ChangeRow {
 /**
  * Turns the value after each commit into change rows: nothing when the value is unchanged,
  * otherwise the retraction of the previous value (if any) and the insertion of the new one,
- * handed to `out` as they are made.
+ * handed to `out` as they are made. The value is kept in one array, overwritten by each change:
+ * what `out` is handed is valid during the call only.
  *
  * @example
  * ```ts
@@ -41,28 +42,31 @@ export interface ChangeRow {
  * ```
  */
 export class Changelog {
-  #current: readonly number[] | undefined;
+  #current: number[] | undefined;
 
-  /** The value currently inserted, if any. */
+  /** The value currently inserted, if any (the changelog's own array: valid until a change). */
   get current(): readonly number[] | undefined {
     return this.#current;
   }
 
-  /** Takes `values` as the current value, e.g. from a checkpoint, without any change row. */
+  /** Takes (a copy of) `values` as the current value, e.g. from a checkpoint, without a change. */
   restore(values: readonly number[] | undefined): void {
-    this.#current = values;
+    this.#current = values && [...values];
   }
 
-  /**
-   * Hands `out` the change rows that take the stream from the current value to `values` (an
-   * array no one changes afterwards) at `time`.
-   */
+  /** Hands `out` the change rows that take the stream from the current value to `values`. */
   next(values: readonly number[], time: number, out: Pick<Output, "change">): void {
-    const previous = this.#current;
-    if (previous !== undefined && sameValues(previous, values)) return;
-    this.#current = values;
-    if (previous !== undefined) out.change(previous, time, -1);
-    out.change(values, time, 1);
+    const current = this.#current;
+    if (current === undefined) {
+      this.#current = [...values];
+      out.change(this.#current, time, 1);
+      return;
+    }
+    if (sameValues(current, values)) return;
+    out.change(current, time, -1);
+    current.length = values.length;
+    for (let i = 0; i < values.length; i++) current[i] = values[i];
+    out.change(current, time, 1);
   }
 }
 

@@ -272,14 +272,20 @@ export class Model {
     return `column "${name}": ${numberProblem(fields.text(i), v)}`;
   }
 
-  /** The values of {@linkcode Model.columns} for the rows a state holds (zeros while undetermined). */
-  values(state: LeastSquares): number[] {
-    const out = state.fitValues();
+  /**
+   * The values of {@linkcode Model.columns} for the rows a state holds (zeros while
+   * undetermined), written into `into` when given (reused from fit to fit), else a new array.
+   */
+  values(state: LeastSquares, into?: number[]): number[] {
+    const out = state.fitValues(into);
     if (!this.stats) return out;
     const s = state.stats();
-    out.push(s.n, s.r2, s.se);
-    if (this.intercept) out.push(s.seIntercept);
-    out.push(...s.seCoefficients);
+    let i = this.intercept ? this.k + 1 : this.k;
+    out[i++] = s.n;
+    out[i++] = s.r2;
+    out[i++] = s.se;
+    if (this.intercept) out[i++] = s.seIntercept;
+    for (const se of s.seCoefficients) out[i++] = se;
     return out;
   }
 

@@ -54,7 +54,7 @@ export interface Output {
   header(columns: readonly string[], model: Model | undefined): void;
   /** A row was committed. */
   row(row: CommittedRow): void;
-  /** A change row of the fit, in the model's columns (the array is never changed afterwards). */
+  /** A change row of the fit, in the model's columns (`values`: valid during the call only). */
   change(values: readonly number[], time: number, diff: 1 | -1): void;
   /** A message could not be used. */
   error(position: string, reason: string, raw: string): void;
@@ -101,9 +101,9 @@ export class OutputRows implements Output {
     this.inputRows.push({ values, time: row.time, diff: row.diff });
   }
 
-  /** Keeps the change row. */
+  /** Keeps the change row (a copy of its values). */
   change(values: readonly number[], time: number, diff: 1 | -1): void {
-    this.changes.push({ values, time, diff });
+    this.changes.push({ values: [...values], time, diff });
   }
 
   /** Keeps the error row. */

@@ -77,8 +77,8 @@ export class OutputText implements Output {
   readonly #output = new TextBytes(1 << 16);
   readonly #errors = new TextBytes();
   #messages: string[] | undefined;
-  /** The last change row's values, and their text in the file (and as JSON). */
-  #last: readonly number[] | undefined;
+  /** The last change row's values (a copy), and their text in the file (and as JSON). */
+  readonly #last: number[] = [];
   readonly #lastText = new TextBytes(256);
   readonly #lastJson = new TextBytes(256);
   readonly #message = new TextBytes(256);
@@ -122,8 +122,10 @@ export class OutputText implements Output {
   change(values: readonly number[], time: number, diff: 1 | -1): void {
     const changes = this.#changes!;
     const json = this.#json;
-    if (values !== this.#last) {
-      this.#last = values;
+    if (!this.#repeats(values)) {
+      const last = this.#last;
+      last.length = values.length;
+      for (let i = 0; i < values.length; i++) last[i] = values[i];
       this.#lastText.clear();
       changes.values(this.#lastText, values);
       if (json !== undefined) {
@@ -138,6 +140,17 @@ export class OutputText implements Output {
       json.line(message, this.#lastJson, time, diff);
       this.#messages!.push(message.textOf(0, message.length - 1)); // without the line end
     }
+  }
+
+  /**
+   * Whether `values` are the last change row's (a retraction repeats the insertion before it):
+   * equal numbers have the same text (−0 and 0 both read `0`).
+   */
+  #repeats(values: readonly number[]): boolean {
+    const last = this.#last;
+    if (last.length !== values.length || last.length === 0) return false;
+    for (let i = 0; i < values.length; i++) if (last[i] !== values[i]) return false;
+    return true;
   }
 
   /** Writes the error log line. */

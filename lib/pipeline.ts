@@ -145,9 +145,10 @@ export class Pipeline {
   #commitsMade = 0;
   #model: Model | undefined;
   #fatal: string | undefined;
-  /** Scratch of the model's k: a row's design (x, then y), and its x alone. */
+  /** Scratch of the model's sizes: a row's design (x, then y), its x alone, and a fit. */
   #design = new Float64Array(0);
   #x = new Float64Array(0);
+  #fit: number[] = [];
   /** The row a commit hands to the output, reused from row to row. */
   readonly #committed: {
     -readonly [K in keyof CommittedRow]: CommittedRow[K];
@@ -213,9 +214,10 @@ export class Pipeline {
     return this.#model;
   }
 
-  /** The current fit (the last change row's values), if one was written. */
+  /** The current fit (the last change row's values, a copy), if one was written. */
   get fit(): readonly number[] | undefined {
-    return this.#changelog.current;
+    const current = this.#changelog.current;
+    return current && [...current];
   }
 
   /** The partitions held, in order. */
@@ -619,6 +621,7 @@ export class Pipeline {
     this.#model = model;
     this.#design = new Float64Array(model.k + 1);
     this.#x = new Float64Array(model.k);
+    this.#fit = new Array<number>(model.columns.length).fill(0);
     this.#committed.x = this.#x;
   }
 
@@ -674,7 +677,7 @@ export class Pipeline {
     if (window !== undefined) {
       for (const gone of window.evict()) state.remove(gone.x, gone.y);
     }
-    this.#changelog.next(model.values(this.#merged()), time, out);
+    this.#changelog.next(model.values(this.#merged(), this.#fit), time, out);
     return time;
   }
 

@@ -137,7 +137,7 @@ export class ViewTap implements Output {
   /** Takes an inserted fit. */
   change(values: readonly number[], time: number, diff: 1 | -1): void {
     if (diff !== 1) return;
-    const fit = { values, time };
+    const fit = { values: [...values], time };
     this.#fit = fit;
     if (this.#history.push(fit)) this.#kept.push(fit);
   }

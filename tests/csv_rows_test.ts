@@ -28,7 +28,19 @@ const PIECES = [
   "x",
   ",",
 ];
-const NUMBERS = [0, -0, 1, -1.5, 0.1 + 0.2, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, 123456789.125];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  -1.5,
+  0.1 + 0.2,
+  1e21,
+  1e-7,
+  5e-324,
+  Number.MAX_VALUE,
+  123456789.125,
+  NaN,
+];
 
 Deno.test("input lines are csv-stringify's text with quoted strings, for any values", () => {
   for (let trial = 0; trial < 2000; trial++) {

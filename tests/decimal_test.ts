@@ -34,6 +34,35 @@ Deno.test("decimals read as Number() reads them: short ones on the fast path, lo
   }
 });
 
+Deno.test("decimals at and around halfway between two doubles round as Number() rounds them", () => {
+  // m = x + ulp(x)/2 for doubles x of 16 to 19 digits: written with a point and 1 to 3 more
+  // digits, exactly halfway (ties to even) or a hair either side of it.
+  let cases = 0;
+  for (let trial = 0; trial < 20_000; trial++) {
+    const x = BigInt(Math.floor(2 ** 53 + rng.random() * (2 ** 62 - 2 ** 53)));
+    const exact = BigInt(Number(x)); // x as a double
+    const ulp = 2n ** BigInt(Math.max(0, exact.toString(2).length - 53));
+    const twice = 2n * exact + ulp; // 2m
+    const m = `${twice / 2n}${twice % 2n === 0n ? "" : ".5"}`;
+    const point = m.includes(".") ? m : `${m}.0`;
+    for (const text of [point, `${point}0`, `${point}01`, `${point}99`]) {
+      for (const shifted of [text, shift(text, 1 + below(3))]) {
+        assert.ok(Object.is(readDecimal(shifted), Number(shifted)), shifted);
+        cases++;
+      }
+    }
+    const before = `${(twice - 1n) / 2n}.${twice % 2n === 0n ? "99" : "49"}`;
+    assert.ok(Object.is(readDecimal(before), Number(before)), before);
+  }
+  assert.ok(cases >= 100_000);
+});
+
+/** `text` with its point moved `places` to the left (a decimal with a point, no sign). */
+function shift(text: string, places: number): string {
+  const [whole, fraction] = text.split(".");
+  return `${whole.slice(0, -places)}.${whole.slice(-places)}${fraction}`;
+}
+
 Deno.test("a decimal is read where it stands in a longer text", () => {
   const text = "x,-12.5e-1,7.";
   assert.equal(readDecimal(text, 2, 10), -1.25);

@@ -42,8 +42,11 @@ export class Line {
   #a = 0;
   #b = 0;
 
-  /** [a, b] for `moments` (k = 1, with intercept); [0, 0] while undetermined. */
-  values(moments: Moments): number[] {
+  /**
+   * [a, b] for `moments` (k = 1, with intercept); [0, 0] while undetermined. Written into `into`
+   * (default: a new array).
+   */
+  values(moments: Moments, into: number[] = []): number[] {
     if (this.#version !== moments.version) {
       this.#version = moments.version;
       this.#a = 0;
@@ -51,7 +54,9 @@ export class Line {
       const n = moments.n;
       if (n >= 2) this.#solve(moments, n);
     }
-    return [this.#a, this.#b];
+    into[0] = this.#a;
+    into[1] = this.#b;
+    return into;
   }
 
   #solve(mo: Moments, n: number): void {
