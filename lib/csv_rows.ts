@@ -17,7 +17,7 @@
  */
 
 import { stringify } from "csv-stringify/sync";
-import type { TextBytes } from "./text_bytes.ts";
+import { putInt, type TextBytes } from "./text_bytes.ts";
 
 /**
  * The header line of a change stream or input log with these columns.
@@ -59,24 +59,47 @@ export function inputLine(
   time: number,
   diff: 1 | -1,
 ): void {
-  out.text('"');
   if (values === undefined) {
-    // The message's commas become the quotes' boundaries: `0,0.5` → `"0","0.5"`.
-    let start = 0;
-    for (let comma = message.indexOf(","); comma >= 0; comma = message.indexOf(",", start)) {
-      out.text(message, start, comma);
-      out.text('","');
-      start = comma + 1;
+    // The message's commas become the quotes' boundaries: `0,0.5` → `"0","0.5"`, its bytes
+    // written here while they are ASCII (room: a comma takes 3 bytes, a character at most 3).
+    const n = message.length;
+    const bytes = out.reserve(3 * n + 1);
+    let p = out.length;
+    bytes[p++] = QUOTE;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = message.charCodeAt(i);
+      if (c >= 0x80) break;
+      if (c === COMMA) {
+        bytes[p++] = QUOTE;
+        bytes[p++] = COMMA;
+        bytes[p++] = QUOTE;
+      } else {
+        bytes[p++] = c;
+      }
     }
-    out.text(message, start);
+    out.length = p;
+    if (i < n) fieldsFrom(out, message, i);
   } else {
+    out.text('"');
     for (let i = 0; i < values.length; i++) {
       if (i > 0) out.text('","');
       quoted(out, values[i]);
     }
   }
-  out.text('",');
+  out.text('"');
   end(out, time, diff);
+}
+
+/** The rest of a message's fields, from `start` on: each comma as `","`. */
+function fieldsFrom(out: TextBytes, message: string, start: number): void {
+  let from = start;
+  for (let comma = message.indexOf(",", from); comma >= 0; comma = message.indexOf(",", from)) {
+    out.text(message, from, comma);
+    out.text('","');
+    from = comma + 1;
+  }
+  out.text(message, from);
 }
 
 /**
@@ -126,7 +149,6 @@ export function changeValues(out: TextBytes, values: readonly number[]): void {
  */
 export function changeLine(out: TextBytes, values: TextBytes, time: number, diff: 1 | -1): void {
   out.append(values);
-  out.text(",");
   end(out, time, diff);
 }
 
@@ -152,10 +174,20 @@ export function errorLine(out: TextBytes, position: string, reason: string, raw:
   out.text("\n");
 }
 
-/** `time,diff` and the line's end. */
+const QUOTE = 34;
+const COMMA = 44;
+
+/** `,time,diff` and the line's end. */
 function end(out: TextBytes, time: number, diff: 1 | -1): void {
-  out.int(time);
-  out.text(diff === 1 ? ",1\n" : ",-1\n");
+  const bytes = out.reserve(22);
+  let p = out.length;
+  bytes[p++] = COMMA;
+  p = putInt(bytes, p, time);
+  bytes[p++] = COMMA;
+  if (diff === -1) bytes[p++] = 45; // -
+  bytes[p++] = 49; // 1
+  bytes[p++] = 10; // \n
+  out.length = p;
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;

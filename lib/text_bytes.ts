@@ -48,6 +48,20 @@ export class TextBytes {
     return this.#length;
   }
 
+  /** Takes the bytes written into {@linkcode TextBytes.reserve}'s buffer up to `length`. */
+  set length(length: number) {
+    this.#length = length;
+  }
+
+  /**
+   * Room for `n` more bytes: the buffer, to write them into from {@linkcode TextBytes.length} on
+   * (then set the length past them) — for a writer of many small pieces, which checks the room
+   * once rather than for each.
+   */
+  reserve(n: number): Uint8Array {
+    return this.#room(n);
+  }
+
   /** The bytes written: a view, valid until the next write or {@linkcode TextBytes.clear}. */
   view(): Uint8Array {
     return this.#bytes.subarray(0, this.#length);
@@ -82,32 +96,7 @@ export class TextBytes {
 
   /** Appends a whole number of magnitude below 2^53 in decimal, as `String` writes it. */
   int(value: number): void {
-    const bytes = this.#room(17);
-    let p = this.#length;
-    let v = value;
-    if (v < 0) {
-      bytes[p++] = 45; // -
-      v = -v;
-    }
-    let digits = 1;
-    while (digits < 16 && v >= POWERS_OF_TEN[digits]) digits++;
-    p += digits;
-    let q = p;
-    if (v < 0x80000000) {
-      // A small integer: integer arithmetic.
-      do {
-        const next = (v / 10) | 0;
-        bytes[--q] = 48 + v - 10 * next;
-        v = next;
-      } while (v > 0);
-    } else {
-      do {
-        const r = v % 10;
-        bytes[--q] = 48 + r;
-        v = (v - r) / 10;
-      } while (v > 0);
-    }
-    this.#length = p;
+    this.#length = putInt(this.#room(17), this.#length, value);
   }
 
   /** Appends what `other` holds. */
@@ -173,4 +162,45 @@ export class TextBytes {
     }
     return this.#bytes;
   }
+}
+
+/**
+ * Writes a whole number of magnitude below 2^53 in decimal, as `String` writes it, into `bytes`
+ * at `at` (room for 17 bytes); returns where it ends.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { putInt } from "./text_bytes.ts";
+ * const bytes = new Uint8Array(17);
+ * const end = putInt(bytes, 0, -(2 ** 40));
+ * assert.equal(new TextDecoder().decode(bytes.subarray(0, end)), "-1099511627776");
+ * ```
+ */
+export function putInt(bytes: Uint8Array, at: number, value: number): number {
+  let p = at;
+  let v = value;
+  if (v < 0) {
+    bytes[p++] = 45; // -
+    v = -v;
+  }
+  let digits = 1;
+  while (digits < 16 && v >= POWERS_OF_TEN[digits]) digits++;
+  const end = p + digits;
+  let q = end;
+  if (v < 0x80000000) {
+    // A small integer: integer arithmetic.
+    do {
+      const next = (v / 10) | 0;
+      bytes[--q] = 48 + v - 10 * next;
+      v = next;
+    } while (v > 0);
+  } else {
+    do {
+      const r = v % 10;
+      bytes[--q] = 48 + r;
+      v = (v - r) / 10;
+    } while (v > 0);
+  }
+  return end;
 }
