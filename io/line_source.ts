@@ -48,10 +48,13 @@ export async function* readLines(path: string): AsyncGenerator<MessageBatch> {
   };
   try {
     for (let read = await file.read(buffer); read !== null; read = await file.read(buffer)) {
-      const text = rest + decoder.decode(buffer.subarray(0, read), { stream: true });
+      const text = decoder.decode(buffer.subarray(0, read), { stream: true });
       const lines = text.split("\n");
+      // The line cut by the last chunk's end: only it is joined (the chunk is not copied whole).
+      const cr = rest.includes("\r") || text.includes("\r");
+      lines[0] = rest + lines[0];
       rest = lines.pop() ?? "";
-      if (lines.length > 0) yield batch(lines, text.includes("\r"));
+      if (lines.length > 0) yield batch(lines, cr);
     }
     rest += decoder.decode();
     if (rest !== "") yield batch([rest], true);
