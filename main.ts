@@ -16,7 +16,7 @@ import { FileSource } from "./io/file_source.ts";
 import { KafkaError, KafkaSource, OutputTopic, transactionalId } from "./io/kafka/client.ts";
 import { KAFKA_HELP, KAFKA_OPTIONS, reportKafkaFailure, resolveKafka } from "./io/kafka/options.ts";
 import { describeSettings, type KafkaSettings, SettingsError } from "./io/kafka/settings.ts";
-import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
+import { Runner, type RunnerOptions } from "./io/runner.ts";
 import { grant } from "./io/permissions.ts";
 import { SinkClosedError, SinkLockedError } from "./io/sink.ts";
 import type { Source } from "./io/source.ts";
@@ -567,8 +567,8 @@ function tickMs(opts: Options): number {
   return Math.max(10, Math.min(250, opts.autocommitMs || 250, opts.idleExitMs ?? 250));
 }
 
-async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<number> {
-  const fatalAtStart = await runner.fatal();
+async function run(opts: Options, runner: Runner, live: LiveView): Promise<number> {
+  const fatalAtStart = runner.fatal;
   if (fatalAtStart !== undefined) {
     throw new Refusal(`cannot fit --format ${opts.format} input ${asFlags(fatalAtStart)}`, 2);
   }
@@ -611,7 +611,7 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
 async function stream(
   opts: Options,
   source: Source,
-  runner: RunnerApi,
+  runner: Runner,
   live: LiveView,
   lag?: () => PartitionLag[],
 ): Promise<number> {

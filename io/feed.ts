@@ -7,7 +7,7 @@
  */
 
 import type { Counts, Note } from "../lib/pipeline.ts";
-import type { Processed, RunnerApi } from "./runner.ts";
+import type { Processed, Runner } from "./runner.ts";
 import type { Source } from "./source.ts";
 
 /** Options of {@linkcode feed}. */
@@ -57,7 +57,7 @@ const MAX_IN_FLIGHT = 2;
  * console.error(`${fed.counts.rows} rows`);
  * ```
  */
-export async function feed(source: Source, runner: RunnerApi, options: FeedOptions): Promise<Fed> {
+export async function feed(source: Source, runner: Runner, options: FeedOptions): Promise<Fed> {
   const maxBytes = options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES;
   const inFlight: { done: Promise<void>; bytes: number }[] = [];
   let bytesInFlight = 0;

@@ -62,7 +62,7 @@ export interface Resume {
   readonly where: string;
 }
 
-/** The reply to {@linkcode RunnerApi.open}. */
+/** The reply to {@linkcode Runner.open}. */
 export interface Opened {
   /** Why the run cannot start, if so (a checkpoint refused, files shorter than it says). */
   readonly problem?: string;
@@ -94,27 +94,9 @@ export interface Processed {
   readonly view?: ViewDelta;
 }
 
-/** The reply to {@linkcode RunnerApi.finish}. */
+/** The reply to {@linkcode Runner.finish}. */
 export interface Finished {
   readonly counts: Counts;
-}
-
-/** What a runner does, in process or in a worker. */
-export interface RunnerApi {
-  /** Why the input cannot be fitted at all (before anything is read), if so. */
-  fatal(): Promise<string | undefined>;
-  /** Locks and opens the output files, resuming from `resume` if given. */
-  open(resume?: Resume): Promise<Opened>;
-  /** Processes a batch and writes what it produced. */
-  process(batch: Batch): Promise<Processed>;
-  /** Restores a partition (newly assigned) from its checkpoint, to go on from `offset`. */
-  restore(partition: number, checkpoint: string, offset: number): Promise<string | undefined>;
-  /** Takes a partition given to another reader out of the fit. */
-  drop(partition: number): Promise<void>;
-  /** Brings back a partition that came back where this run left it. */
-  keep(partition: number): Promise<void>;
-  /** Ends the run, reporting rows no commit closed unless the source delivers them again. */
-  finish(reportPending: boolean): Promise<Finished>;
 }
 
 /**
@@ -137,7 +119,7 @@ export interface RunnerApi {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class Runner implements RunnerApi {
+export class Runner {
   readonly #pipeline: Pipeline;
   readonly #autocommitMs: number;
   readonly #outputs: OutputPaths;
@@ -151,7 +133,7 @@ export class Runner implements RunnerApi {
   readonly #live = new Map<number, { caughtUp: boolean; lastArrival: number }>();
   /** The offsets last acknowledged, per partition. */
   readonly #acked = new Map<number, number>();
-  /** Calls are served one at a time, in order. */
+  /** Calls are served one at a time, in order (the feed does not wait for one to send the next). */
   #queue: Promise<unknown> = Promise.resolve();
 
   /** Makes the pipeline; nothing is opened yet. */
@@ -173,9 +155,9 @@ export class Runner implements RunnerApi {
     });
   }
 
-  /** Why the input cannot be fitted at all, if so. */
-  fatal(): Promise<string | undefined> {
-    return Promise.resolve(this.#pipeline.fatal);
+  /** Why the input cannot be fitted at all (before anything is read), if so. */
+  get fatal(): string | undefined {
+    return this.#pipeline.fatal;
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
