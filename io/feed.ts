@@ -115,7 +115,8 @@ export async function feed(source: Source, runner: Runner, options: FeedOptions)
       let count = 0;
       for (const { values } of batch.parts) {
         count += values.length;
-        for (const value of values) bytes += value.length;
+        // Indexed: this async loop runs unoptimized, where for…of makes an object per message.
+        for (let i = 0; i < values.length; i++) bytes += values[i].length;
       }
       if (count > 0) lastMessageAt = now;
       // A failure (a full disk, a closed pipe) stops the run; it is held until the loop ends.
