@@ -24,7 +24,7 @@ import {
 } from "./io/kafka/options.ts";
 import { OutputTopic, transactionalId } from "./io/kafka/output_topic.ts";
 import { describeSettings, type KafkaSettings, SettingsError } from "./io/kafka/settings.ts";
-import { Runner, type RunnerApi, type RunnerOptions } from "./io/runner.ts";
+import { Runner, type RunnerOptions } from "./io/runner.ts";
 import { grant } from "./io/permissions.ts";
 import { SinkClosedError, SinkLockedError } from "./io/sink.ts";
 import type { Source } from "./io/source.ts";
@@ -585,8 +585,8 @@ function tickMs(opts: Options): number {
   return Math.max(10, Math.min(250, opts.autocommitMs || 250, opts.idleExitMs ?? 250));
 }
 
-async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<number> {
-  const fatalAtStart = await runner.fatal();
+async function run(opts: Options, runner: Runner, live: LiveView): Promise<number> {
+  const fatalAtStart = runner.fatal;
   if (fatalAtStart !== undefined) {
     throw new Refusal(`cannot fit --format ${opts.format} input ${asFlags(fatalAtStart)}`, 2);
   }
@@ -629,7 +629,7 @@ async function run(opts: Options, runner: RunnerApi, live: LiveView): Promise<nu
 async function stream(
   opts: Options,
   source: Source,
-  runner: RunnerApi,
+  runner: Runner,
   live: LiveView,
   lag?: () => PartitionLag[],
 ): Promise<number> {

@@ -8,8 +8,9 @@
  *
  * @module
  */
+import { type MessageBatch, messageBatch } from "../lib/message_batch.ts";
+import type { Output } from "../lib/output.ts";
 import { Pipeline, type PipelineOptions } from "../lib/pipeline.ts";
-import type { Message } from "../lib/protocol.ts";
 import { PythonRandom } from "../lib/random.ts";
 
 /** Rows per benchmark iteration. */
@@ -17,20 +18,21 @@ const ROWS = 20_000;
 /** Rows per commit. */
 const PER_COMMIT = 100;
 
-function messages(k: number): { header: Message; batch: Message[] } {
+function messages(k: number): { header: MessageBatch; batch: MessageBatch } {
   const rng = new PythonRandom(k);
   const u = () => rng.random();
   const names = Array.from({ length: k }, (_, j) => `x${j + 1}`);
-  const batch: Message[] = [];
+  const batch: string[] = [];
   for (let i = 0; i < ROWS; i++) {
     const x = names.map((_, j) => (j === 0 ? 1.7e9 + i : 10 * j + u()));
     const y = 3 + 1e-3 * i + x.slice(1).reduce((sum, v, j) => sum + (j + 1) * v, 0) + u();
-    batch.push({ value: [...x, y].join(","), position: `t/0@${batch.length + 1}` });
-    if ((i + 1) % PER_COMMIT === 0) {
-      batch.push({ value: "*COMMIT*", position: `t/0@${batch.length + 1}` });
-    }
+    batch.push([...x, y].join(","));
+    if ((i + 1) % PER_COMMIT === 0) batch.push("*COMMIT*");
   }
-  return { header: { value: [...names, "y"].join(","), position: "t/0@0" }, batch };
+  return {
+    header: messageBatch([[...names, "y"].join(",")]),
+    batch: messageBatch(batch, { firstOffset: 1 }),
+  };
 }
 
 for (const k of [1, 4, 16]) {
@@ -45,9 +47,10 @@ for (const k of [1, 4, 16]) {
       { group: `pipeline k=${k}`, baseline: label === "every row" },
       () => {
         const run = new Pipeline(options);
-        run.process([header]);
-        const out = run.process(batch);
-        if (out.inputRows.length !== ROWS) throw new Error("rows were lost");
+        let rows = 0;
+        const out: Output = { header() {}, row: () => rows++, change() {}, error() {}, note() {} };
+        run.process([header, batch], 0, out);
+        if (rows !== ROWS) throw new Error("rows were lost");
       },
     );
   }

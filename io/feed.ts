@@ -7,7 +7,7 @@
  */
 
 import type { Counts, Note } from "../lib/pipeline.ts";
-import type { Processed, RunnerApi } from "./runner.ts";
+import type { Processed, Runner } from "./runner.ts";
 import type { Source } from "./source.ts";
 
 /** Options of {@linkcode feed}. */
@@ -40,6 +40,13 @@ export interface Fed {
 export const DEFAULT_IN_FLIGHT_BYTES = 4 << 20;
 
 /**
+ * How many batches may be on their way at once besides the one being read: enough for reading
+ * to overlap processing. Each one waiting outlives a scavenge of V8's young generation, whose
+ * survivors make V8 grow it: at 8, ≈ 30 MB more at the peak for 1 M rows, no faster.
+ */
+const MAX_IN_FLIGHT = 2;
+
+/**
  * Feeds `source` into `runner` until the source ends, is stopped, the runner is done (or fatal),
  * or nothing arrived for `idleExitMs`. Acknowledgements go back to the source in order, each
  * after the batch it covers was written.
@@ -50,7 +57,7 @@ export const DEFAULT_IN_FLIGHT_BYTES = 4 << 20;
  * console.error(`${fed.counts.rows} rows`);
  * ```
  */
-export async function feed(source: Source, runner: RunnerApi, options: FeedOptions): Promise<Fed> {
+export async function feed(source: Source, runner: Runner, options: FeedOptions): Promise<Fed> {
   const maxBytes = options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES;
   const inFlight: { done: Promise<void>; bytes: number }[] = [];
   let bytesInFlight = 0;
@@ -108,7 +115,8 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       let count = 0;
       for (const { values } of batch.parts) {
         count += values.length;
-        for (const value of values) bytes += value.length;
+        // Indexed: this async loop runs unoptimized, where for…of makes an object per message.
+        for (let i = 0; i < values.length; i++) bytes += values[i].length;
       }
       if (count > 0) lastMessageAt = now;
       // A failure (a full disk, a closed pipe) stops the run; it is held until the loop ends.
@@ -119,7 +127,7 @@ export async function feed(source: Source, runner: RunnerApi, options: FeedOptio
       });
       inFlight.push({ done, bytes });
       bytesInFlight += bytes;
-      while (inFlight.length > 0 && (bytesInFlight > maxBytes || inFlight.length > 8)) {
+      while (inFlight.length > 0 && (bytesInFlight > maxBytes || inFlight.length > MAX_IN_FLIGHT)) {
         await settle();
       }
       if (stopping || refused !== undefined) break;

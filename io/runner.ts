@@ -13,20 +13,18 @@ import {
   withWriter,
   writerBytes,
 } from "../lib/checkpoint.ts";
-import { ERROR_HEADER, errorLines, headerLine, inputLines } from "../lib/csv_rows.ts";
-import { jsonChangeObjects } from "../lib/jsonl_rows.ts";
-import { type ChangeText, changeText, type OutputFormat } from "../lib/output_format.ts";
+import { ERROR_HEADER } from "../lib/csv_rows.ts";
+import type { Model } from "../lib/model.ts";
+import type { CommittedRow, Note, Output } from "../lib/output.ts";
+import type { OutputFormat } from "../lib/output_format.ts";
+import { OutputText } from "../lib/output_text.ts";
 import { type ViewDelta, ViewTap, type ViewTapOptions } from "../lib/view_tap.ts";
 import {
   type Counts,
   MAX_CHECKPOINT_BYTES,
-  type Note,
-  type Output,
   Pipeline,
   type PipelineOptions,
 } from "../lib/pipeline.ts";
-import { type MessageBatch, positionOf } from "../lib/message_batch.ts";
-import type { Message } from "../lib/protocol.ts";
 import { Sink } from "./sink.ts";
 import type { Ack, Batch } from "./source.ts";
 
@@ -64,7 +62,7 @@ export interface Resume {
   readonly where: string;
 }
 
-/** The reply to {@linkcode RunnerApi.open}. */
+/** The reply to {@linkcode Runner.open}. */
 export interface Opened {
   /** Why the run cannot start, if so (a checkpoint refused, files shorter than it says). */
   readonly problem?: string;
@@ -96,27 +94,9 @@ export interface Processed {
   readonly view?: ViewDelta;
 }
 
-/** The reply to {@linkcode RunnerApi.finish}. */
+/** The reply to {@linkcode Runner.finish}. */
 export interface Finished {
   readonly counts: Counts;
-}
-
-/** What a runner does, in process or in a worker. */
-export interface RunnerApi {
-  /** Why the input cannot be fitted at all (before anything is read), if so. */
-  fatal(): Promise<string | undefined>;
-  /** Locks and opens the output files, resuming from `resume` if given. */
-  open(resume?: Resume): Promise<Opened>;
-  /** Processes a batch and writes what it produced. */
-  process(batch: Batch): Promise<Processed>;
-  /** Restores a partition (newly assigned) from its checkpoint, to go on from `offset`. */
-  restore(partition: number, checkpoint: string, offset: number): Promise<string | undefined>;
-  /** Takes a partition given to another reader out of the fit. */
-  drop(partition: number): Promise<void>;
-  /** Brings back a partition that came back where this run left it. */
-  keep(partition: number): Promise<void>;
-  /** Ends the run, reporting rows no commit closed unless the source delivers them again. */
-  finish(reportPending: boolean): Promise<Finished>;
 }
 
 /**
@@ -139,23 +119,21 @@ export interface RunnerApi {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class Runner implements RunnerApi {
+export class Runner {
   readonly #pipeline: Pipeline;
   readonly #autocommitMs: number;
   readonly #outputs: OutputPaths;
   readonly #writer: string;
-  readonly #changes: ChangeText;
-  readonly #tap: ViewTap | undefined;
+  /** Where the pipeline's products go: the files' text, the views, the notes. */
+  readonly #out: RunOutput;
   /** The change rows as JSON objects since the last reply, when asked for. */
   #messages: string[] | undefined;
   #sinks: { input: Sink; output: Sink; errors: Sink } | undefined;
-  #inputHeader = false;
-  #outputHeader = false;
   /** Per partition: whether it is caught up, and when its last message arrived. */
   readonly #live = new Map<number, { caughtUp: boolean; lastArrival: number }>();
   /** The offsets last acknowledged, per partition. */
   readonly #acked = new Map<number, number>();
-  /** Calls are served one at a time, in order. */
+  /** Calls are served one at a time, in order (the feed does not wait for one to send the next). */
   #queue: Promise<unknown> = Promise.resolve();
 
   /** Makes the pipeline; nothing is opened yet. */
@@ -165,8 +143,10 @@ export class Runner implements RunnerApi {
     const absolute = (path: string) => path === "-" ? "-" : resolve(path);
     this.#writer = [outputs.input, outputs.output, outputs.errors].map(absolute).join(" ");
     this.#autocommitMs = options.pipeline.autocommitMs ?? 0;
-    this.#changes = changeText(options.outputFormat ?? "csv");
-    this.#tap = options.view && new ViewTap(options.view);
+    this.#out = new RunOutput(
+      new OutputText({ format: options.outputFormat ?? "csv", messages: options.changeMessages }),
+      options.view && new ViewTap(options.view),
+    );
     this.#messages = options.changeMessages ? [] : undefined;
     this.#pipeline = new Pipeline({
       ...options.pipeline,
@@ -175,9 +155,9 @@ export class Runner implements RunnerApi {
     });
   }
 
-  /** Why the input cannot be fitted at all, if so. */
-  fatal(): Promise<string | undefined> {
-    return Promise.resolve(this.#pipeline.fatal);
+  /** Why the input cannot be fitted at all (before anything is read), if so. */
+  get fatal(): string | undefined {
+    return this.#pipeline.fatal;
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
@@ -229,9 +209,10 @@ export class Runner implements RunnerApi {
     }
     for (const [i, sink] of opened.entries()) await sink.keep(sizes[i] ?? Infinity);
     if (errors.fresh) errors.append(ERROR_HEADER);
-    this.#inputHeader = !input.fresh;
-    this.#outputHeader = !output.fresh;
-    this.#headers();
+    this.#out.text.headers(input.fresh, output.fresh);
+    const columns = this.#pipeline.columns;
+    if (columns !== undefined) this.#out.header(columns, this.#pipeline.model);
+    this.#write();
     await this.#flush();
     return { start };
   }
@@ -252,31 +233,16 @@ export class Runner implements RunnerApi {
     return undefined;
   }
 
-  #headers(): void {
+  /** Hands what the pipeline produced to the sinks (and the messages to the reply). */
+  #write(): void {
     const sinks = this.#sinks!;
-    const columns = this.#pipeline.columns;
-    if (!this.#inputHeader && columns !== undefined) {
-      sinks.input.append(headerLine(columns));
-      this.#inputHeader = true;
+    const texts = this.#out.text.take();
+    sinks.input.append(texts.input);
+    sinks.output.append(texts.output);
+    sinks.errors.append(texts.errors);
+    if (this.#messages !== undefined) {
+      for (const message of texts.messages) this.#messages.push(message);
     }
-    const outputColumns = this.#pipeline.outputColumns;
-    if (!this.#outputHeader && outputColumns !== undefined) {
-      sinks.output.append(this.#changes.header(outputColumns));
-      this.#outputHeader = true;
-    }
-  }
-
-  #write(out: Output): void {
-    const sinks = this.#sinks!;
-    this.#headers();
-    sinks.input.append(inputLines(out.inputRows));
-    const columns = this.#pipeline.outputColumns ?? [];
-    sinks.output.append(this.#changes.lines(columns, out.changes));
-    if (this.#messages !== undefined && out.changes.length > 0) {
-      for (const text of jsonChangeObjects(columns, out.changes)) this.#messages.push(text);
-    }
-    this.#tap?.take(out, this.#pipeline.model);
-    sinks.errors.append(errorLines(out.errors));
   }
 
   async #flush(): Promise<void> {
@@ -292,8 +258,8 @@ export class Runner implements RunnerApi {
   async #process(batch: Batch): Promise<Processed> {
     const pipeline = this.#pipeline;
     const { parts, now } = batch;
-    const out = pipeline.process(messagesOf(parts), now);
-    this.#write(out);
+    const out = this.#out;
+    let committed = pipeline.process(parts, now, out);
     for (const part of parts) {
       if (part.values.length > 0) this.#arrived(part.partition, now);
     }
@@ -302,19 +268,16 @@ export class Runner implements RunnerApi {
       live.caughtUp = caughtUp;
       this.#live.set(partition, live);
     }
-    const notes = [...out.notes];
-    let committed = out.committed;
     // At the live edge, rows that nothing followed for autocommitMs are closed by the clock.
     if (this.#autocommitMs > 0 && !pipeline.done) {
       for (const [partition, live] of this.#live) {
         if (live.caughtUp && now - live.lastArrival >= this.#autocommitMs) {
-          const closed = pipeline.autocommit(partition);
-          this.#write(closed);
-          notes.push(...closed.notes);
-          committed ||= closed.committed;
+          if (pipeline.autocommit(partition, out)) committed = true;
         }
       }
     }
+    this.#write();
+    const notes = out.takeNotes();
     await this.#flush();
     const { acks, noCheckpoint } = this.#acks(committed);
     const changes = this.#messages;
@@ -327,7 +290,7 @@ export class Runner implements RunnerApi {
       fatal: pipeline.fatal,
       counts: pipeline.counts,
       notes,
-      view: this.#tap?.flush(),
+      view: out.tap?.flush(),
     };
   }
 
@@ -397,7 +360,10 @@ export class Runner implements RunnerApi {
   finish(reportPending: boolean): Promise<Finished> {
     return this.#serial(async () => {
       if (this.#sinks !== undefined) {
-        if (reportPending) this.#write(this.#pipeline.finish());
+        if (reportPending) {
+          this.#pipeline.finish(this.#out);
+          this.#write();
+        }
         const { input, output, errors } = this.#sinks;
         this.#sinks = undefined;
         const closed = await Promise.allSettled([input.close(), output.close(), errors.close()]);
@@ -409,21 +375,46 @@ export class Runner implements RunnerApi {
   }
 }
 
-/** The messages of `parts` as the pipeline takes them, one object each. */
-function messagesOf(parts: readonly MessageBatch[]): Message[] {
-  const messages: Message[] = [];
-  for (const part of parts) {
-    for (let i = 0; i < part.values.length; i++) {
-      const timestamp = part.timestamps[i];
-      messages.push({
-        value: part.values[i],
-        position: positionOf(part, i),
-        timestamp: Number.isNaN(timestamp) ? undefined : timestamp,
-        partition: part.partition,
-        offset: part.offsets[i],
-        error: part.errors?.get(i),
-      });
-    }
+/** The pipeline's products of a run: the files' text, the views' tap and the notes. */
+class RunOutput implements Output {
+  /** The files' text. */
+  readonly text: OutputText;
+  /** The views' tap, when views are drawn. */
+  readonly tap: ViewTap | undefined;
+  #notes: Note[] = [];
+
+  constructor(text: OutputText, tap: ViewTap | undefined) {
+    this.text = text;
+    this.tap = tap;
   }
-  return messages;
+
+  header(columns: readonly string[], model: Model | undefined): void {
+    this.text.header(columns, model);
+    this.tap?.header(columns, model);
+  }
+
+  row(row: CommittedRow): void {
+    this.text.row(row);
+    this.tap?.row(row);
+  }
+
+  change(values: readonly number[], time: number, diff: 1 | -1): void {
+    this.text.change(values, time, diff);
+    this.tap?.change(values, time, diff);
+  }
+
+  error(position: string, reason: string, raw: string): void {
+    this.text.error(position, reason, raw);
+  }
+
+  note(note: Note): void {
+    this.#notes.push(note);
+  }
+
+  /** The notes since the last call. */
+  takeNotes(): Note[] {
+    const notes = this.#notes;
+    this.#notes = [];
+    return notes;
+  }
 }

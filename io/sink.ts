@@ -1,10 +1,13 @@
 /**
- * A buffered text sink: text is appended in memory and written with one write per flush, so a
- * million commits do not mean millions of write system calls. A file sink holds an exclusive lock
+ * A buffered text sink: text is appended in memory, as UTF-8 into one buffer that is reused, and
+ * written with one write per flush, so a million commits do not mean millions of write system
+ * calls, nor a new buffer each time. A file sink holds an exclusive lock
  * on its file for as long as it is open, so that two runs never write one file.
  *
  * @module
  */
+
+import { TextBytes } from "../lib/text_bytes.ts";
 
 /** Where a sink writes: a file path, or `-` for standard output. */
 export type SinkTarget = string;
@@ -69,9 +72,8 @@ export class SinkClosedError extends Error {
 export class Sink {
   readonly #target: SinkTarget;
   readonly #writer: Deno.FsFile | typeof Deno.stdout;
-  readonly #encoder = new TextEncoder();
   readonly #seekable: boolean;
-  #chunks: string[] = [];
+  readonly #buffer = new TextBytes(1 << 16);
   #closed = false;
   /** How many bytes the file holds once the buffer is flushed (undefined for a stream). */
   #size: number | undefined;
@@ -140,9 +142,11 @@ export class Sink {
     return this.#closed;
   }
 
-  /** Appends text to the buffer. */
-  append(text: string): void {
-    if (text !== "" && !this.#closed) this.#chunks.push(text);
+  /** Appends text (or its UTF-8 bytes) to the buffer; not while a flush is under way. */
+  append(text: string | Uint8Array): void {
+    if (this.#closed) return;
+    if (typeof text === "string") this.#buffer.text(text);
+    else this.#buffer.bytes(text);
   }
 
   /**
@@ -152,9 +156,8 @@ export class Sink {
    * {@linkcode Sink.closed} and later flushes do nothing).
    */
   async flush(): Promise<void> {
-    if (this.#chunks.length === 0 || this.#closed) return;
-    let bytes = this.#encoder.encode(this.#chunks.join(""));
-    this.#chunks = [];
+    if (this.#buffer.length === 0 || this.#closed) return;
+    let bytes = this.#buffer.view();
     if (this.#size !== undefined) this.#size += bytes.length;
     try {
       while (bytes.length > 0) bytes = bytes.subarray(await this.#writer.write(bytes));
@@ -165,6 +168,8 @@ export class Sink {
       }
       this.#closed = true;
       throw new SinkClosedError(this.#target, { cause: e });
+    } finally {
+      this.#buffer.clear();
     }
   }
 

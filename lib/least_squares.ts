@@ -221,11 +221,12 @@ export class LeastSquares {
   /**
    * The fit as a plain array — the intercept (when the model has one), then the k coefficients;
    * zeros while undetermined — for callers on the hot path: a typed array from
-   * {@linkcode LeastSquares.fit} costs more to allocate than the solve at k = 1.
+   * {@linkcode LeastSquares.fit} costs more to allocate than the solve at k = 1. Written into
+   * `into` when given (a caller's array, reused from fit to fit), else into a new array.
    */
-  fitValues(): number[] {
-    if (this.k === 1 && this.intercept) return this.#line.values(this.#mo);
-    return this.#solver.values(this.#mo);
+  fitValues(into?: number[]): number[] {
+    if (this.k === 1 && this.intercept) return this.#line.values(this.#mo, into);
+    return this.#solver.values(this.#mo, into);
   }
 
   /**

@@ -59,6 +59,8 @@ export interface MessageBatchOptions {
   readonly firstOffset?: number;
   /** Every message's timestamp (default none: NaN). */
   readonly timestamp?: number;
+  /** Each message's timestamp, in order (instead of `timestamp`). */
+  readonly timestamps?: ArrayLike<number>;
   /** What positions start with (default `partition@`, e.g. `0@`). */
   readonly origin?: string;
   /** Whether positions count lines from 1 (default false). */
@@ -77,6 +79,8 @@ export interface MessageBatchOptions {
  * assert.deepEqual([...batch.offsets], [7, 8, 9]);
  * assert.equal(batch.origin, "2@");
  * assert.ok(Number.isNaN(batch.timestamps[0]));
+ * const stamped = messageBatch(["0,1", "*COMMIT*"], { timestamps: [1000, 1500] });
+ * assert.deepEqual([...stamped.timestamps], [1000, 1500]);
  * ```
  */
 export function messageBatch(
@@ -92,8 +96,45 @@ export function messageBatch(
     partition,
     values,
     offsets,
-    timestamps: new Float64Array(n).fill(options.timestamp ?? NaN),
+    timestamps: options.timestamps === undefined
+      ? new Float64Array(n).fill(options.timestamp ?? NaN)
+      : Float64Array.from(options.timestamps),
     origin: options.origin ?? `${partition}@`,
     lines: options.lines ?? false,
+  };
+}
+
+/**
+ * The messages of `batch` from index `start` to `end` (exclusive; default: to the last), as a
+ * batch of their own (copies: `batch` may be reused by its source).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageBatch, positionOf, sliceBatch } from "./message_batch.ts";
+ * const batch = messageBatch(["x,y", "0,1", "1,2"], { origin: "in.csv:", lines: true });
+ * const rest = sliceBatch({ ...batch, errors: new Map([[2, "gone"]]) }, 1);
+ * assert.deepEqual(rest.values, ["0,1", "1,2"]);
+ * assert.equal(positionOf(rest, 0), "in.csv:2");
+ * assert.deepEqual([...rest.errors ?? []], [[1, "gone"]]);
+ * assert.deepEqual(sliceBatch(batch, 0, 1).values, ["x,y"]);
+ * ```
+ */
+export function sliceBatch(
+  batch: MessageBatch,
+  start: number,
+  end: number = batch.values.length,
+): MessageBatch {
+  const errors = batch.errors === undefined ? undefined : new Map(
+    [...batch.errors].filter(([i]) => i >= start && i < end).map(([i, why]) => [i - start, why]),
+  );
+  return {
+    partition: batch.partition,
+    values: batch.values.slice(start, end),
+    offsets: batch.offsets.slice(start, end),
+    timestamps: batch.timestamps.slice(start, end),
+    origin: batch.origin,
+    lines: batch.lines,
+    ...(errors === undefined ? {} : { errors }),
   };
 }

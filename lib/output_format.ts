@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { ChangeRow } from "./changelog.ts";
-import { changeLines, headerLine } from "./csv_rows.ts";
-import { jsonlChangeLines } from "./jsonl_rows.ts";
+import { changeLine, changeValues, headerLine } from "./csv_rows.ts";
+import { jsonChange, jsonKeys, jsonValues } from "./jsonl_rows.ts";
+import type { TextBytes } from "./text_bytes.ts";
 
 /** A change stream format. */
 export type OutputFormat = "csv" | "jsonl";
@@ -44,30 +44,47 @@ export function outputFormat(
   return /\.jsonl?$/i.test(path) ? "jsonl" : "csv";
 }
 
-/** The text of a change stream file in one format. */
+/** The text of a change stream in one format, for given columns. */
 export interface ChangeText {
   /** The text before the first row (CSV: the header line; JSON Lines: nothing). */
-  header(columns: readonly string[]): string;
-  /** The text of change rows in `columns`. */
-  lines(columns: readonly string[], rows: readonly ChangeRow[]): string;
+  readonly header: string;
+  /** Writes the text of a change row's values, which a retraction repeats from an insertion. */
+  values(out: TextBytes, values: readonly number[]): void;
+  /** Writes a change row's line, from the text of its values. */
+  line(out: TextBytes, values: TextBytes, time: number, diff: 1 | -1): void;
 }
 
 /**
- * The text functions of a format.
+ * The text of a change stream in `format` with these columns.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { changeText } from "./output_format.ts";
- * const rows = [{ values: [0, 1], time: 0, diff: 1 as const }];
- * const csv = changeText("csv");
- * assert.equal(csv.header(["a", "b"]) + csv.lines(["a", "b"], rows), "a,b,time,diff\n0,1,0,1\n");
- * const jsonl = changeText("jsonl");
- * assert.equal(jsonl.header(["a", "b"]) + jsonl.lines(["a", "b"], rows), '{"a":0,"b":1,"time":0,"diff":1}\n');
+ * import { TextBytes } from "./text_bytes.ts";
+ * const lines = (format: "csv" | "jsonl") => {
+ *   const text = changeText(format, ["a", "b"]);
+ *   const values = new TextBytes();
+ *   text.values(values, [0, 1]);
+ *   const out = new TextBytes();
+ *   text.line(out, values, 0, 1);
+ *   return text.header + out.textOf(0, out.length);
+ * };
+ * assert.equal(lines("csv"), "a,b,time,diff\n0,1,0,1\n");
+ * assert.equal(lines("jsonl"), '{"a":0,"b":1,"time":0,"diff":1}\n');
  * ```
  */
-export function changeText(format: OutputFormat): ChangeText {
-  return format === "csv"
-    ? { header: headerLine, lines: (_, rows) => changeLines(rows) }
-    : { header: () => "", lines: jsonlChangeLines };
+export function changeText(format: OutputFormat, columns: readonly string[]): ChangeText {
+  if (format === "csv") {
+    return { header: headerLine(columns), values: changeValues, line: changeLine };
+  }
+  const keys = jsonKeys(columns);
+  return {
+    header: "",
+    values: (out, values) => jsonValues(out, keys, values),
+    line: (out, values, time, diff) => {
+      jsonChange(out, values, time, diff);
+      out.text("\n");
+    },
+  };
 }

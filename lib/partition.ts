@@ -9,8 +9,8 @@
 
 import type { ErrorRow } from "./rows.ts";
 import type { DesignRow } from "./model.ts";
+import { type MessageBatch, sliceBatch } from "./message_batch.ts";
 import { PendingRows } from "./pending_rows.ts";
-import type { Message } from "./protocol.ts";
 import { LeastSquares } from "./least_squares.ts";
 import { Window, type WindowSpec } from "./window.ts";
 
@@ -21,7 +21,7 @@ import { Window, type WindowSpec } from "./window.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { Partition } from "./partition.ts";
- * const p = new Partition(0, { k: 1, intercept: true }, (raw) => raw.split(","));
+ * const p = new Partition(0, { k: 1, intercept: true });
  * p.state.add([1], 2);
  * assert.equal(p.state.count, 1);
  * assert.equal(p.ackOffset, undefined); // nothing read yet
@@ -55,13 +55,12 @@ export class Partition {
   constructor(
     id: number,
     model: { readonly k: number; readonly intercept: boolean },
-    valuesOf: (raw: string) => readonly string[],
     window?: WindowSpec,
   ) {
     this.id = id;
     this.state = new LeastSquares(model.k, { intercept: model.intercept });
     this.window = window && new Window(window);
-    this.pending = new PendingRows(model.k, valuesOf);
+    this.pending = new PendingRows(model.k);
   }
 
   /**
@@ -77,7 +76,7 @@ export class Partition {
 /** Messages of partitions whose header has not arrived yet, bounded. */
 export class EarlyMessages {
   readonly #limit: number;
-  readonly #byPartition = new Map<number, Message[]>();
+  readonly #byPartition = new Map<number, MessageBatch[]>();
   #count = 0;
 
   /** Holds at most `limit` messages in all. */
@@ -97,22 +96,24 @@ export class EarlyMessages {
 
   /** The offset of the first message waiting in `partition`, if any. */
   firstOffset(partition: number): number | undefined {
-    return this.#byPartition.get(partition)?.[0]?.offset;
+    const first = this.#byPartition.get(partition)?.[0];
+    return first === undefined ? undefined : first.offsets[0];
   }
 
-  /** Keeps `messages` of `partition`; false when that would pass the limit. */
-  hold(partition: number, messages: readonly Message[]): boolean {
-    if (this.#count + messages.length > this.#limit) return false;
-    const held = this.#byPartition.get(partition) ?? [];
-    for (const m of messages) held.push(m);
-    this.#byPartition.set(partition, held);
-    this.#count += messages.length;
+  /** Keeps the messages of `batch` from index `from` on; false when that would pass the limit. */
+  hold(batch: MessageBatch, from: number): boolean {
+    const count = batch.values.length - from;
+    if (this.#count + count > this.#limit) return false;
+    const held = this.#byPartition.get(batch.partition) ?? [];
+    held.push(sliceBatch(batch, from));
+    this.#byPartition.set(batch.partition, held);
+    this.#count += count;
     return true;
   }
 
-  /** Takes every waiting message, partition by partition in order. */
-  release(): [number, Message[]][] {
-    const out = this.partitions.map((p): [number, Message[]] => [p, this.#byPartition.get(p)!]);
+  /** Takes every waiting message, partition by partition in order, as they arrived. */
+  release(): MessageBatch[] {
+    const out = this.partitions.flatMap((p) => this.#byPartition.get(p)!);
     this.#byPartition.clear();
     this.#count = 0;
     return out;
@@ -120,7 +121,9 @@ export class EarlyMessages {
 
   /** Forgets the messages of `partition`. */
   drop(partition: number): void {
-    this.#count -= this.#byPartition.get(partition)?.length ?? 0;
+    for (const batch of this.#byPartition.get(partition) ?? []) {
+      this.#count -= batch.values.length;
+    }
     this.#byPartition.delete(partition);
   }
 }

@@ -1,36 +1,14 @@
 /**
- * Rows received but not yet closed by a commit, held compactly: the numbers of each design row in
- * one growing `Float64Array`, and the message itself, from which the values the input log needs
- * come back — its comma-separated fields in the common case, else decoded again. No object is made
- * per row, so memory follows the bytes of the messages (about 100 bytes a row of `x,y`, message
- * and position included), not a kilobyte of objects per row.
+ * Rows received but not yet closed by a commit, held as columns: the numbers of each design row
+ * in one growing `Float64Array`, the diffs, timestamps and positions in typed arrays beside it,
+ * and the message itself (with its values, when they are not its fields between commas) for the
+ * input log. No object is made per row, so memory follows the bytes of the messages (about 100
+ * bytes a row of `x,y`, message included), not a kilobyte of objects per row.
  *
  * @module
  */
 
-import type { DesignRow } from "./model.ts";
-
-/** One pending row, as {@linkcode PendingRows.at} gives it back. */
-export interface PendingRow {
-  /** The design row. */
-  readonly row: DesignRow;
-  /** The values as received, in column order (without `diff`). */
-  readonly values: readonly string[];
-  /** 1 inserts the row, −1 retracts it. */
-  readonly diff: 1 | -1;
-  /** The message's timestamp, NaN when it has none. */
-  readonly timestamp: number;
-  /** Where the message came from. */
-  readonly position: string;
-  /** The message as received. */
-  readonly raw: string;
-}
-
-/** What {@linkcode PendingRows.push} takes: a row without its values, which `raw` gives back. */
-export interface NewPendingRow extends Omit<PendingRow, "values"> {
-  /** Whether the values are exactly `raw.split(",")`; else the holder's `valuesOf` gives them. */
-  readonly split: boolean;
-}
+import type { MessageBatch } from "./message_batch.ts";
 
 /**
  * Pending rows of `k` regressors each, in arrival order.
@@ -38,38 +16,41 @@ export interface NewPendingRow extends Omit<PendingRow, "values"> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { messageBatch } from "./message_batch.ts";
  * import { PendingRows } from "./pending_rows.ts";
- * const rows = new PendingRows(1, (raw) => raw.slice(1, -1).split(";"));
- * rows.push({ row: { x: [2], y: 5 }, diff: 1, timestamp: 7, position: "stdin:2", raw: "2,5", split: true });
- * rows.push({ row: { x: [3], y: 6 }, diff: 1, timestamp: 8, position: "stdin:3", raw: "[3;6]", split: false });
+ * const batch = messageBatch(["2,5", '"3",6'], { origin: "in.csv:", lines: true, timestamp: 7 });
+ * const rows = new PendingRows(1);
+ * rows.push(Float64Array.of(2, 5), 1, "2,5", undefined, batch, 0);
+ * rows.push(Float64Array.of(3, 6), -1, '"3",6', ["3", "6"], batch, 1);
  * assert.equal(rows.length, 2);
- * assert.deepEqual(rows.at(0).row, { x: [2], y: 5 });
- * assert.deepEqual(rows.at(0).values, ["2", "5"]);
- * assert.deepEqual(rows.at(1).values, ["3", "6"]);
+ * const x = new Float64Array(1);
+ * assert.equal(rows.read(1, x), 6); // y; x holds the regressors
+ * assert.deepEqual([...x], [3]);
+ * assert.deepEqual([rows.diff(1), rows.timestamp(1), rows.position(1)], [-1, 7, "in.csv:2"]);
+ * assert.deepEqual([rows.message(0), rows.values(0), rows.values(1)], ["2,5", undefined, ["3", "6"]]);
  * rows.clear();
  * assert.equal(rows.length, 0);
  * ```
  */
 export class PendingRows {
   readonly #k: number;
-  readonly #valuesOf: (raw: string) => readonly string[];
   #numbers: Float64Array;
-  #raws: string[] = [];
-  /** Per row: diff (±1), whether its values are its raw text split on commas, its timestamp. */
+  /** Per row: diff (±1), timestamp, the number of its position (after its origin). */
   #diffs: Int8Array;
-  #split: Uint8Array;
   #timestamps: Float64Array;
-  #positions: string[] = [];
+  #positions: Float64Array;
+  #origins: string[] = [];
+  #messages: string[] = [];
+  #values: (readonly string[] | undefined)[] = [];
   #length = 0;
 
-  /** Holds rows of `k` regressors; `valuesOf` decodes a row's values from its message again. */
-  constructor(k: number, valuesOf: (raw: string) => readonly string[]) {
+  /** Holds rows of `k` regressors. */
+  constructor(k: number) {
     this.#k = k;
-    this.#valuesOf = valuesOf;
     this.#numbers = new Float64Array(16 * (k + 1));
     this.#diffs = new Int8Array(16);
-    this.#split = new Uint8Array(16);
     this.#timestamps = new Float64Array(16);
+    this.#positions = new Float64Array(16);
   }
 
   /** How many rows are pending. */
@@ -82,49 +63,85 @@ export class PendingRows {
     return this.#length === 0 ? NaN : this.#timestamps[0];
   }
 
-  /** Appends a row. */
-  push(p: NewPendingRow): void {
+  /**
+   * Appends the row of message `index` of `batch`: its design row (`design`: the k regressors,
+   * then y), diff, the message as received, and its values unless they are the message's fields
+   * between commas.
+   */
+  push(
+    design: Float64Array,
+    diff: 1 | -1,
+    message: string,
+    values: readonly string[] | undefined,
+    batch: MessageBatch,
+    index: number,
+  ): void {
     const i = this.#length;
     if (i === this.#diffs.length) this.#grow();
     const width = this.#k + 1;
-    const base = i * width;
-    for (let j = 0; j < this.#k; j++) this.#numbers[base + j] = p.row.x[j];
-    this.#numbers[base + this.#k] = p.row.y;
-    this.#diffs[i] = p.diff;
-    this.#split[i] = p.split ? 1 : 0;
-    this.#timestamps[i] = p.timestamp;
-    this.#raws.push(p.raw);
-    this.#positions.push(p.position);
+    const numbers = this.#numbers;
+    for (let j = 0, base = i * width; j < width; j++) numbers[base + j] = design[j];
+    this.#diffs[i] = diff;
+    this.#timestamps[i] = batch.timestamps[index];
+    this.#positions[i] = batch.offsets[index] + (batch.lines ? 1 : 0);
+    this.#origins[i] = batch.origin;
+    this.#messages[i] = message;
+    this.#values[i] = values;
     this.#length = i + 1;
   }
 
-  /** The row at `i` (0 ≤ i < length). */
-  at(i: number): PendingRow {
-    const width = this.#k + 1;
-    const base = i * width;
-    const x: number[] = new Array(this.#k);
-    for (let j = 0; j < this.#k; j++) x[j] = this.#numbers[base + j];
-    const raw = this.#raws[i];
-    return {
-      row: { x, y: this.#numbers[base + this.#k] },
-      values: this.#split[i] === 1 ? raw.split(",") : this.#valuesOf(raw),
-      diff: this.#diffs[i] as 1 | -1,
-      timestamp: this.#timestamps[i],
-      position: this.#positions[i],
-      raw,
-    };
+  /** Copies the regressors of row `i` (0 ≤ i < length) into `x`; returns its y. */
+  read(i: number, x: Float64Array): number {
+    const k = this.#k;
+    const base = i * (k + 1);
+    const numbers = this.#numbers;
+    for (let j = 0; j < k; j++) x[j] = numbers[base + j];
+    return numbers[base + k];
+  }
+
+  /** The diff of row `i`. */
+  diff(i: number): 1 | -1 {
+    return this.#diffs[i] as 1 | -1;
+  }
+
+  /** The timestamp of row `i` (NaN when its message had none). */
+  timestamp(i: number): number {
+    return this.#timestamps[i];
+  }
+
+  /** The message of row `i`, as received. */
+  message(i: number): string {
+    return this.#messages[i];
+  }
+
+  /** The values of row `i` when they are not its message's fields between commas. */
+  values(i: number): readonly string[] | undefined {
+    return this.#values[i];
+  }
+
+  /** Where row `i`'s message came from (`topic/0@41`, `in.csv:12`), for an error row. */
+  position(i: number): string {
+    return this.#origins[i] + this.#positions[i];
   }
 
   /** Forgets every row. */
   clear(): void {
-    this.#raws = [];
-    this.#positions = [];
+    const length = this.#length;
     this.#length = 0;
     if (this.#diffs.length > 1024) {
       this.#numbers = new Float64Array(16 * (this.#k + 1));
       this.#diffs = new Int8Array(16);
-      this.#split = new Uint8Array(16);
       this.#timestamps = new Float64Array(16);
+      this.#positions = new Float64Array(16);
+      this.#origins = [];
+      this.#messages = [];
+      this.#values = [];
+      return;
+    }
+    // Let go of the messages (and the chunks of input they are cut from).
+    for (let i = 0; i < length; i++) {
+      this.#messages[i] = "";
+      this.#values[i] = undefined;
     }
   }
 
@@ -136,11 +153,11 @@ export class PendingRows {
     const diffs = new Int8Array(rows);
     diffs.set(this.#diffs);
     this.#diffs = diffs;
-    const split = new Uint8Array(rows);
-    split.set(this.#split);
-    this.#split = split;
     const timestamps = new Float64Array(rows);
     timestamps.set(this.#timestamps);
     this.#timestamps = timestamps;
+    const positions = new Float64Array(rows);
+    positions.set(this.#positions);
+    this.#positions = positions;
   }
 }

@@ -3,23 +3,27 @@
  * change rows of the fit and the errors out. It knows nothing of Kafka or files: a shell feeds it
  * batches from any source and writes what it returns to the sinks.
  *
- * Data flows one way: message → decoded event → design row (the model) → pending rows of its
- * partition → (at `*COMMIT*`) the partition's least-squares state (and window) → the merge of the
- * partitions' states → fit → change rows.
+ * Data flows one way: message → its fields (the decoder) → design row (the model) → pending rows
+ * of its partition → (at `*COMMIT*`) the partition's least-squares state (and window) → the merge
+ * of the partitions' states → fit → change rows, each handed to an {@linkcode Output} as it is
+ * made. Batches come as columns ({@linkcode MessageBatch}), and nothing is made per message on the
+ * way but what its format needs: the numbers are read where they stand in the message, and a
+ * position is made only for an error row.
  *
  * @module
  */
 
-import { Changelog, type ChangeRow } from "./changelog.ts";
+import { Changelog } from "./changelog.ts";
 import { CHECKPOINT_VERSION, type CheckpointData, encodeCheckpoint } from "./checkpoint.ts";
+import { type MessageBatch, positionOf } from "./message_batch.ts";
 import { checkModelOptions, Model, type ModelOptions } from "./model.ts";
+import type { CommittedRow, Output } from "./output.ts";
 import { EarlyMessages, Partition } from "./partition.ts";
-import { COMMIT, type DecodedEvent, Decoder, type Format, type Message } from "./protocol.ts";
+import { COMMIT, Decoder, type Format } from "./protocol.ts";
 import { LeastSquares, LeastSquaresError } from "./least_squares.ts";
-import type { ErrorRow, InputRow } from "./rows.ts";
 import type { WindowSpec } from "./window.ts";
 
-export type { ErrorRow, InputRow } from "./rows.ts";
+export type { Note, Output } from "./output.ts";
 
 /**
  * The largest checkpoint {@linkcode Pipeline.checkpoint} writes, in UTF-8 bytes, unless told
@@ -67,32 +71,6 @@ export interface PipelineOptions {
   readonly maxFutureMs?: number;
 }
 
-/** Something the operator should hear of, besides the outputs. */
-export type Note =
-  | {
-    readonly kind: "max-pending";
-    readonly partition: number;
-    readonly rows: number;
-    readonly time: number;
-  }
-  | { readonly kind: "redelivered"; readonly partition: number; readonly messages: number };
-
-/** What one batch produced. */
-export interface Output {
-  /** The input columns (without `diff`), in the batch in which they became known. */
-  columns?: readonly string[];
-  /** Rows committed in this batch. */
-  readonly inputRows: InputRow[];
-  /** Change rows of the fit, in the columns of {@linkcode Pipeline.outputColumns}. */
-  readonly changes: ChangeRow[];
-  /** Messages that could not be used. */
-  readonly errors: ErrorRow[];
-  /** What the operator should hear of. */
-  readonly notes: Note[];
-  /** Whether a commit happened (the checkpoints changed). */
-  committed: boolean;
-}
-
 /** A checkpoint's text, or why the run cannot write one. */
 export type Checkpoint = { readonly text: string } | { readonly problem: string };
 
@@ -120,24 +98,26 @@ export interface Counts {
  * go below zero, not whether the row was ever added); with a window when no row with the same
  * values is inside it.
  *
- * Messages carry their partition and offset where the source has them: a message at an offset
- * the partition has already taken is skipped (a redelivery), so no row counts twice. The CSV
- * header is the first message of partition 0; messages of other partitions that arrive before it
- * wait (at most `maxEarly`).
+ * Messages carry their partition and offset: a message at an offset the partition has already
+ * taken is skipped (a redelivery), so no row counts twice. The CSV header is the first message of
+ * partition 0; messages of other partitions that arrive before it wait (at most `maxEarly`).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { messageBatch } from "./message_batch.ts";
+ * import { OutputRows } from "./output.ts";
  * import { Pipeline } from "./pipeline.ts";
  * const run = new Pipeline({ format: "csv" });
- * const out = run.process([
- *   { value: "x,y", position: "1" },
- *   { value: "0,1", position: "2" },
- *   { value: "*COMMIT*", position: "3" },
- * ]);
+ * const out = new OutputRows();
+ * const committed = run.process([messageBatch(["x,y", "0,1", "*COMMIT*", "oops"])], 0, out);
+ * assert.ok(committed);
  * assert.deepEqual(run.outputColumns, ["a", "b"]);
  * assert.deepEqual(out.inputRows, [{ values: ["0", "1"], time: 0, diff: 1 }]);
  * assert.deepEqual(out.changes, [{ values: [0, 0], time: 0, diff: 1 }]);
+ * assert.deepEqual(out.errors, [
+ *   { position: "0@3", reason: "expected 2 fields (x,y), got 1", raw: "oops" },
+ * ]);
  * ```
  */
 export class Pipeline {
@@ -152,6 +132,8 @@ export class Pipeline {
   readonly #maxFutureMs: number;
   readonly #early: EarlyMessages;
   readonly #partitions = new Map<number, Partition>();
+  /** The partitions held, in order of their numbers (undefined: to be sorted again). */
+  #held: Partition[] | undefined;
   /** Partitions read elsewhere for now, kept in case they come back unchanged. */
   readonly #parked = new Map<number, Partition>();
   /** Columns given up front: the first message of partition 0 may still be the header. */
@@ -159,8 +141,18 @@ export class Pipeline {
   #time = 0;
   #rows = 0;
   #errors = 0;
+  /** Commits made, for {@linkcode Pipeline.process}'s answer. */
+  #commitsMade = 0;
   #model: Model | undefined;
   #fatal: string | undefined;
+  /** Scratch of the model's sizes: a row's design (x, then y), its x alone, and a fit. */
+  #design = new Float64Array(0);
+  #x = new Float64Array(0);
+  #fit: number[] = [];
+  /** The row a commit hands to the output, reused from row to row. */
+  readonly #committed: {
+    -readonly [K in keyof CommittedRow]: CommittedRow[K];
+  } = { message: "", values: undefined, x: this.#x, y: 0, time: 0, diff: 1 };
 
   /**
    * Makes a run that has seen nothing yet; check {@linkcode Pipeline.fatal} before feeding it.
@@ -222,14 +214,15 @@ export class Pipeline {
     return this.#model;
   }
 
-  /** The current fit (the last change row's values), if one was written. */
+  /** The current fit (the last change row's values, a copy), if one was written. */
   get fit(): readonly number[] | undefined {
-    return this.#changelog.current;
+    const current = this.#changelog.current;
+    return current && [...current];
   }
 
   /** The partitions held, in order. */
   get partitions(): number[] {
-    return [...this.#partitions.keys()].sort((a, b) => a - b);
+    return this.#heldInOrder().map((p) => p.id);
   }
 
   /**
@@ -243,32 +236,30 @@ export class Pipeline {
   }
 
   /**
-   * Processes one batch of messages, in order. `now` is the caller's clock (ms since the
-   * epoch), against which a time window refuses rows stamped in the future.
+   * Processes batches of messages, each in order, handing what they produce to `out` as it is
+   * produced. `now` is the caller's clock (ms since the epoch), against which a time window
+   * refuses rows stamped in the future. Returns whether a commit happened (the checkpoints
+   * changed).
    */
-  process(messages: readonly Message[], now?: number): Output {
-    const out = emptyOutput();
-    let start = 0;
-    while (start < messages.length && !this.#stopped) {
-      const partition = messages[start].partition ?? 0;
-      let end = start + 1;
-      while (end < messages.length && (messages[end].partition ?? 0) === partition) end++;
-      this.#processPartition(partition, messages.slice(start, end), now, out);
-      start = end;
+  process(parts: readonly MessageBatch[], now: number | undefined, out: Output): boolean {
+    const before = this.#commitsMade;
+    for (let i = 0; i < parts.length && !this.#stopped; i++) {
+      this.#processPart(parts[i], now, out);
     }
-    return out;
+    return this.#commitsMade !== before;
   }
 
   /**
    * Closes the pending rows of `partition` into a commit as a `*COMMIT*` would: what the shell
    * calls when the partition has been quiet for `autocommitMs` at the live edge (caught up with
-   * what the source holds). A `*COMMIT*` that then finds nothing pending closes nothing.
+   * what the source holds). A `*COMMIT*` that then finds nothing pending closes nothing. Returns
+   * whether a commit happened.
    */
-  autocommit(partition: number): Output {
-    const out = emptyOutput();
+  autocommit(partition: number, out: Output): boolean {
     const p = this.#partitions.get(partition);
-    if (!this.#stopped && p !== undefined && p.pending.length > 0) this.#commit(p, out, true);
-    return out;
+    if (this.#stopped || p === undefined || p.pending.length === 0) return false;
+    this.#commit(p, out, true);
+    return true;
   }
 
   /**
@@ -280,6 +271,7 @@ export class Pipeline {
     const p = this.#partitions.get(partition);
     if (p !== undefined) this.#parked.set(partition, p);
     this.#partitions.delete(partition);
+    this.#held = undefined;
     this.#early.drop(partition);
   }
 
@@ -289,38 +281,37 @@ export class Pipeline {
     if (p === undefined) return;
     this.#parked.delete(partition);
     this.#partitions.set(partition, p);
+    this.#held = undefined;
   }
 
   /**
-   * Ends the run: rows that no `*COMMIT*` closed are reported as errors (nothing is lost
-   * silently) and dropped, with the errors held back behind them.
+   * Ends the run: rows that no `*COMMIT*` closed are reported as errors to `out` (nothing is
+   * lost silently) and dropped, with the errors held back behind them.
    */
-  finish(): Output {
-    const out = emptyOutput();
+  finish(out: Output): void {
     for (const p of this.#partitions.values()) {
       for (let i = 0; i < p.pending.length; i++) {
         this.#error(
           out,
           "end of input",
           "no *COMMIT* followed this row before the input ended, so it was not counted",
-          p.pending.at(i).raw,
+          p.pending.message(i),
         );
       }
       p.pending.clear();
       p.firstPendingOffset = undefined;
       this.#flushDeferred(p, out);
     }
-    for (const [, messages] of this.#early.release()) {
-      for (const m of messages) {
+    for (const batch of this.#early.release()) {
+      for (let i = 0; i < batch.values.length; i++) {
         this.#error(
           out,
-          m.position,
+          positionOf(batch, i),
           "the input ended before its header (the first message of partition 0) arrived",
-          m.value,
+          batch.values[i],
         );
       }
     }
-    return out;
   }
 
   /**
@@ -399,13 +390,14 @@ export class Pipeline {
     if (state.k !== model.k || state.intercept !== model.intercept) {
       return "the checkpoint's state does not match its model";
     }
-    const p = new Partition(partition, model, this.#valuesOf, this.#window);
+    const p = new Partition(partition, model, this.#window);
     p.state = state;
     p.commits = data.partition.commits;
     p.rows = data.partition.rows;
     p.absorb = data.partition.absorb === true;
     p.next = offset;
     this.#partitions.set(partition, p);
+    this.#held = undefined;
     this.#parked.delete(partition);
     this.#early.drop(partition);
     this.#time = Math.max(this.#time, data.time);
@@ -437,22 +429,20 @@ export class Pipeline {
     return this.#fatal !== undefined || this.done;
   }
 
-  #processPartition(id: number, batch: Message[], now: number | undefined, out: Output): void {
-    let messages = batch;
-    const p = this.#partitions.get(id);
-    const next = p?.next;
-    if (next !== undefined && messages[0].offset !== undefined && messages[0].offset < next) {
-      messages = messages.filter((m) => m.offset === undefined || m.offset >= next);
-      out.notes.push({
-        kind: "redelivered",
-        partition: id,
-        messages: batch.length - messages.length,
-      });
-      if (messages.length === 0) return;
+  #processPart(batch: MessageBatch, now: number | undefined, out: Output): void {
+    const id = batch.partition;
+    const count = batch.values.length;
+    let from = 0;
+    const next = this.#partitions.get(id)?.next;
+    // Offsets rise within a partition: what was taken already is a prefix of the batch.
+    if (next !== undefined) {
+      while (from < count && batch.offsets[from] < next) from++;
+      if (from > 0) out.note({ kind: "redelivered", partition: id, messages: from });
     }
-    if (this.#model === undefined && this.#headerFirst(id, messages)) {
-      if (!this.#early.hold(id, messages)) {
-        this.#fatal = `${this.#early.count + messages.length} messages arrived on partitions ` +
+    if (from === count) return;
+    if (this.#model === undefined && this.#headerFirst(batch, from)) {
+      if (!this.#early.hold(batch, from)) {
+        this.#fatal = `${this.#early.count + count - from} messages arrived on partitions ` +
           `${[...new Set([...this.#early.partitions, id])].join(", ")} before the header ` +
           "(the first message of partition 0): give the columns up front";
       }
@@ -460,72 +450,70 @@ export class Pipeline {
     }
     if (this.#headerGiven && id === 0) {
       this.#headerGiven = false;
-      if (messages[0].offset === undefined || messages[0].offset === 0) {
-        if (this.#decoder.isHeader(messages[0].value)) {
-          this.#partitionOf(id).next = nextOffset(messages[0]);
-          messages = messages.slice(1);
-        }
+      if (batch.offsets[from] === 0 && this.#decoder.isHeader(batch.values[from])) {
+        this.#partitionOf(id).next = 1;
+        from++;
       }
     }
-    this.#apply(id, messages, this.#decoder.decode(messages), now, out);
+    this.#apply(batch, from, now, out);
   }
 
-  /** Whether `messages` of partition `id` must wait: a CSV header is partition 0's to give. */
-  #headerFirst(id: number, messages: readonly Message[]): boolean {
+  /** Whether messages of `batch` from `from` on must wait: a CSV header is partition 0's to give. */
+  #headerFirst(batch: MessageBatch, from: number): boolean {
     if (this.#decoder.columns !== undefined) return false;
-    if (id === 0) return false;
+    if (batch.partition === 0) return false;
     // JSON names its columns by any object's keys; a *COMMIT* alone needs no header either.
-    return this.#decoder.header === undefined && messages.some((m) => m.value !== COMMIT) &&
-      this.#format !== "json";
+    if (this.#decoder.header !== undefined || this.#decoder.format === "json") return false;
+    for (let i = from; i < batch.values.length; i++) if (batch.values[i] !== COMMIT) return true;
+    return false;
   }
 
-  get #format(): Format {
-    return this.#decoder.format;
-  }
-
-  #apply(
-    id: number,
-    messages: readonly Message[],
-    events: readonly DecodedEvent[],
-    now: number | undefined,
-    out: Output,
-  ): void {
+  /** Decodes and applies the messages of `batch` from index `from` on, in order. */
+  #apply(batch: MessageBatch, from: number, now: number | undefined, out: Output): void {
+    const decoder = this.#decoder;
+    const { values, offsets, timestamps, errors } = batch;
     const auto = this.#autocommitMs;
-    for (const event of events) {
-      const message = messages[event.index];
-      const p = this.#model === undefined ? undefined : this.#partitionOf(id);
-      if (p !== undefined) {
-        // Kafka keeps a partition's order: a row stamped well after the first pending one
-        // closes them first, the same on every replay whatever the batches (a *COMMIT* is
-        // never split from its rows).
-        const stamp = message.timestamp;
-        if (
-          auto > 0 && event.kind !== "commit" && p.pending.length > 0 && stamp !== undefined &&
-          stamp - p.pending.firstTimestamp >= auto
-        ) {
-          this.#commit(p, out, true);
-          if (this.#stopped) return;
-        }
+    const id = batch.partition;
+    let p = this.#model === undefined ? undefined : this.#partitionOf(id);
+    for (let i = from; i < values.length; i++) {
+      const reason = errors?.get(i);
+      const kind = reason === undefined
+        ? decoder.decode(values[i])
+        : decoder.refuse(values[i], reason);
+      // Kafka keeps a partition's order: a row stamped well after the first pending one closes
+      // them first, the same on every replay whatever the batches (a *COMMIT* is never split
+      // from its rows).
+      if (
+        p !== undefined && auto > 0 && kind !== "commit" && p.pending.length > 0 &&
+        timestamps[i] - p.pending.firstTimestamp >= auto
+      ) {
+        this.#commit(p, out, true);
+        if (this.#stopped) return;
       }
-      switch (event.kind) {
-        case "header":
-          out.columns = event.columns;
-          this.#bindColumns(event.columns, event.position);
-          if (this.#fatal !== undefined) return;
-          break;
+      if (decoder.named) {
+        const columns = decoder.columns ?? [];
+        this.#bindColumns(columns, positionOf(batch, i));
+        out.header(columns, this.#model);
+        if (this.#fatal !== undefined) return;
+        p = this.#partitionOf(id);
+      }
+      switch (kind) {
         case "row":
           if (p === undefined) {
-            this.#error(out, event.position, "no columns are known to read this row by", event.raw);
+            this.#error(
+              out,
+              positionOf(batch, i),
+              "no columns are known to read this row by",
+              decoder.message,
+            );
           } else {
-            this.#row(p, event, message, now, out);
+            this.#row(p, batch, i, now, out);
             if (this.#stopped) return;
           }
           break;
         case "commit":
           if (p !== undefined) {
-            if (p.window?.timed && event.timestamp !== undefined) {
-              p.window.advance(event.timestamp);
-            }
+            if (p.window?.timed && !Number.isNaN(timestamps[i])) p.window.advance(timestamps[i]);
             if (p.pending.length === 0 && p.absorb) {
               p.absorb = false; // its rows were closed already, by the autocommit
             } else {
@@ -535,44 +523,47 @@ export class Pipeline {
             this.#time++; // a commit before the header: nothing to fit
           }
           break;
-        case "error": {
-          const row = { position: event.position, reason: event.reason, raw: event.raw };
+        case "error":
           if (p !== undefined && p.pending.length > 0) {
             this.#errors++;
-            p.deferred.push(row); // written once the rows before it are closed
+            // Written once the rows before it are closed.
+            p.deferred.push({
+              position: positionOf(batch, i),
+              reason: decoder.reason,
+              raw: decoder.message,
+            });
           } else {
-            this.#error(out, row.position, row.reason, row.raw);
+            this.#error(out, positionOf(batch, i), decoder.reason, decoder.message);
           }
           break;
-        }
       }
-      if (message.offset !== undefined) {
-        const taken = p ?? (this.#model === undefined ? undefined : this.#partitionOf(id));
-        if (taken !== undefined) taken.next = message.offset + 1;
-      }
+      if (p !== undefined) p.next = offsets[i] + 1;
       if (this.#stopped) return;
-      if (event.kind === "header") this.#releaseEarly(now, out);
+      if (decoder.named) this.#releaseEarly(now, out);
     }
   }
 
   #row(
     p: Partition,
-    event: Extract<DecodedEvent, { kind: "row" }>,
-    message: Message,
+    batch: MessageBatch,
+    i: number,
     now: number | undefined,
     out: Output,
   ): void {
-    const row = this.#model!.read(event.values);
-    if ("reason" in row) {
+    const decoder = this.#decoder;
+    const design = this.#design;
+    const refused = this.#model!.read(decoder.fields, design);
+    if (refused !== undefined) {
+      const position = positionOf(batch, i);
       if (p.pending.length > 0) {
         this.#errors++;
-        p.deferred.push({ position: event.position, reason: row.reason, raw: event.raw });
+        p.deferred.push({ position, reason: refused, raw: decoder.message });
       } else {
-        this.#error(out, event.position, row.reason, event.raw);
+        this.#error(out, position, refused, decoder.message);
       }
       return;
     }
-    const timestamp = event.timestamp ?? NaN;
+    const timestamp = batch.timestamps[i];
     if (p.window?.timed === true) {
       const problem = !Number.isFinite(timestamp)
         ? "the message has no timestamp, which a time window needs"
@@ -582,41 +573,43 @@ export class Pipeline {
           "check the producer's clock"
         : undefined;
       if (problem !== undefined) {
-        this.#error(out, event.position, problem, event.raw);
+        this.#error(out, positionOf(batch, i), problem, decoder.message);
         return;
       }
       p.window.advance(timestamp);
     }
-    if (p.pending.length === 0) p.firstPendingOffset = message.offset;
+    if (p.pending.length === 0) p.firstPendingOffset = batch.offsets[i];
     p.absorb = false;
-    // The message's own text stands for its values where they are its comma-separated fields.
-    const { diff, position, raw, split } = event;
-    p.pending.push({ row, diff, timestamp, position, raw, split });
+    p.pending.push(design, decoder.diff, decoder.message, decoder.values, batch, i);
     if (p.pending.length >= this.#maxPending) {
       const rows = p.pending.length;
       const time = this.#commit(p, out, true);
-      out.notes.push({ kind: "max-pending", partition: p.id, rows, time });
+      out.note({ kind: "max-pending", partition: p.id, rows, time });
     }
   }
 
   /** Messages that waited for the header go through now, partition by partition. */
   #releaseEarly(now: number | undefined, out: Output): void {
-    for (const [id, messages] of this.#early.release()) {
+    for (const batch of this.#early.release()) {
       if (this.#stopped) return;
-      this.#apply(id, messages, this.#decoder.decode(messages), now, out);
+      this.#apply(batch, 0, now, out);
     }
   }
-
-  /** A pending row's values, decoded again from its message. */
-  readonly #valuesOf = (raw: string): readonly string[] => this.#decoder.valuesOf(raw);
 
   #partitionOf(id: number): Partition {
     let p = this.#partitions.get(id);
     if (p === undefined) {
-      p = new Partition(id, this.#model!, this.#valuesOf, this.#window);
+      p = new Partition(id, this.#model!, this.#window);
       this.#partitions.set(id, p);
+      this.#held = undefined;
     }
     return p;
+  }
+
+  /** The partitions held, in order of their numbers. */
+  #heldInOrder(): Partition[] {
+    this.#held ??= [...this.#partitions.values()].sort((a, b) => a.id - b.id);
+    return this.#held;
   }
 
   #bindColumns(columns: readonly string[], position: string): void {
@@ -626,42 +619,54 @@ export class Pipeline {
       return;
     }
     this.#model = model;
+    this.#design = new Float64Array(model.k + 1);
+    this.#x = new Float64Array(model.k);
+    this.#fit = new Array<number>(model.columns.length).fill(0);
+    this.#committed.x = this.#x;
   }
 
   /** The merge of every partition's state, in partition order (one partition: its state). */
   #merged(): LeastSquares {
-    const ids = this.partitions;
-    if (ids.length === 1) return this.#partitions.get(ids[0])!.state;
+    const held = this.#heldInOrder();
+    if (held.length === 1) return held[0].state;
     const model = this.#model!;
     const merged = new LeastSquares(model.k, { intercept: model.intercept });
-    for (const id of ids) merged.merge(this.#partitions.get(id)!.state);
+    for (const p of held) merged.merge(p.state);
     return merged;
   }
 
   /** Closes the partition's pending rows into the stream's next commit; returns its time. */
   #commit(p: Partition, out: Output, auto: boolean): number {
     p.commits++;
+    const held = this.#heldInOrder();
     let sum = 0;
-    for (const q of this.#partitions.values()) sum += q.commits;
+    for (let i = 0; i < held.length; i++) sum += held[i].commits;
     const time = Math.max(this.#time, sum - 1);
     this.#time = time + 1;
+    this.#commitsMade++;
     const model = this.#model!;
-    const state = p.state;
-    const window = p.window;
-    const pending = p.pending;
+    const { state, window, pending } = p;
+    const x = this.#x;
+    const row = this.#committed;
+    row.time = time;
     for (let i = 0; i < pending.length; i++) {
-      const row = pending.at(i);
-      if (row.diff === 1) {
-        state.add(row.row.x, row.row.y);
-        window?.push(row.row, row.timestamp);
+      const y = pending.read(i, x);
+      const diff = pending.diff(i);
+      if (diff === 1) {
+        state.add(x, y);
+        window?.push({ x: Array.from(x), y }, pending.timestamp(i));
       } else {
-        const refused = this.#retract(p, row.row);
+        const refused = this.#retract(p, x, y);
         if (refused !== undefined) {
-          this.#error(out, row.position, refused, row.raw);
+          this.#error(out, pending.position(i), refused, pending.message(i));
           continue;
         }
       }
-      out.inputRows.push({ values: row.values, time, diff: row.diff });
+      row.message = pending.message(i);
+      row.values = pending.values(i);
+      row.y = y;
+      row.diff = diff;
+      out.row(row);
       p.rows++;
       this.#rows++;
     }
@@ -672,23 +677,21 @@ export class Pipeline {
     if (window !== undefined) {
       for (const gone of window.evict()) state.remove(gone.x, gone.y);
     }
-    for (const change of this.#changelog.next(model.values(this.#merged()), time)) {
-      out.changes.push(change);
-    }
-    out.committed = true;
+    this.#changelog.next(model.values(this.#merged(), this.#fit), time, out);
     return time;
   }
 
   #flushDeferred(p: Partition, out: Output): void {
-    for (const row of p.deferred) out.errors.push(row);
+    if (p.deferred.length === 0) return;
+    for (const row of p.deferred) out.error(row.position, row.reason, row.raw);
     p.deferred = [];
   }
 
   /** Removes a retracted row from the state (and the window); returns why not, if refused. */
-  #retract(p: Partition, row: { readonly x: readonly number[]; readonly y: number }) {
+  #retract(p: Partition, x: Float64Array, y: number): string | undefined {
     const { state, window } = p;
     if (window !== undefined) {
-      const held = window.take((r) => r.y === row.y && r.x.every((v, j) => v === row.x[j]));
+      const held = window.take((r) => r.y === y && r.x.every((v, j) => v === x[j]));
       if (held === undefined) {
         return "retraction of a row that is not in the window (it has left the window, or was " +
           "never added); the fit is unchanged: retract only rows the window still holds";
@@ -701,26 +704,18 @@ export class Pipeline {
         "is unchanged; send a retraction after the row it retracts (the fit keeps sums, not " +
         "rows, so it can only tell that nothing is left to retract)";
     }
-    state.remove(row.x, row.y);
+    state.remove(x, y);
     return undefined;
   }
 
   #error(out: Output, position: string, reason: string, raw: string): void {
     this.#errors++;
-    out.errors.push({ position, reason, raw });
+    out.error(position, reason, raw);
   }
-}
-
-function nextOffset(m: Message): number | undefined {
-  return m.offset === undefined ? undefined : m.offset + 1;
 }
 
 function describeWindow(spec: WindowSpec): string {
   return "rows" in spec
     ? `a window of the last ${spec.rows} rows`
     : `a window of the last ${spec.ms} ms`;
-}
-
-function emptyOutput(): Output {
-  return { inputRows: [], changes: [], errors: [], notes: [], committed: false };
 }

@@ -1,5 +1,5 @@
 /**
- * The message protocol: pure decoding of a sequence of messages into events.
+ * The message protocol: pure decoding of messages, one at a time.
  *
  * - `csv`: the first message holds the column names (sent once; a later identical line is an
  *   ordinary row); every other message is one CSV record with exactly as many fields.
@@ -10,13 +10,15 @@
  * In every format the message `*COMMIT*` closes the rows received since the previous one into a
  * commit. The column `diff` is reserved: a row whose `diff` is −1 retracts an earlier row (1, or
  * no `diff`, inserts); a CSV header opts in by naming a `diff` column, a JSON object by carrying
- * a `"diff"` field. `diff` is not one of the columns the events name. Bad input becomes an `error` event carrying the reason and the position — never a thrown
- * exception, never a silent drop.
+ * a `"diff"` field. `diff` is not one of the columns the rows have. Bad input decodes as an
+ * error with its reason — never a thrown exception, never a silent drop.
  *
  * @module
  */
 
 import { parse } from "csv-parse/sync";
+import { parseNumber } from "./decimal.ts";
+import { Fields } from "./fields.ts";
 
 /** The message that closes the pending rows into one commit. */
 export const COMMIT = "*COMMIT*";
@@ -27,88 +29,8 @@ export type Format = "csv" | "json" | "raw";
 /** The formats, for validation and help texts. */
 export const FORMATS: readonly Format[] = ["csv", "json", "raw"];
 
-/** One message from a source: its text and where it came from. */
-export interface Message {
-  /** The message value as text. */
-  readonly value: string;
-  /** Where the message came from, for error reports: `stdin:12`, `linear-regression/0@41`. */
-  readonly position: string;
-  /** When the message was written (Kafka) or read (a file), in ms since the epoch, if known. */
-  readonly timestamp?: number;
-  /** The partition it was read from (Kafka); 0 for a file. */
-  readonly partition?: number;
-  /** Its offset in the partition (Kafka), if known: a message is never applied twice. */
-  readonly offset?: number;
-  /**
-   * Set by a source that already knows the message cannot be used (e.g. records deleted before
-   * they were read): the reason, for the error log.
-   */
-  readonly error?: string;
-}
-
 /** The reserved column that marks a row as an insertion (1) or a retraction (−1). */
 export const DIFF_COLUMN = "diff";
-
-/** The column names arrived. */
-export interface HeaderEvent {
-  /** The event's type. */
-  readonly kind: "header";
-  /** The columns of the rows' values: the header's names without `diff`. */
-  readonly columns: readonly string[];
-  /** Where the header message came from. */
-  readonly position: string;
-  /** The index of the message in its batch. */
-  readonly index: number;
-}
-
-/** A row arrived; it counts once a commit follows. `values` are the received strings. */
-export interface RowEvent {
-  /** The event's type. */
-  readonly kind: "row";
-  /** The received strings, one per column (without `diff`). */
-  readonly values: readonly string[];
-  /** 1 inserts the row; −1 retracts an earlier row with these values. */
-  readonly diff: 1 | -1;
-  /** Where the message came from. */
-  readonly position: string;
-  /** The message as received. */
-  readonly raw: string;
-  /** The message's timestamp, when it has one. */
-  readonly timestamp?: number;
-  /** The index of the message in its batch. */
-  readonly index: number;
-  /** Whether `values` are exactly `raw.split(",")` (a CSV record without quotes or `diff`). */
-  readonly split: boolean;
-}
-
-/** A `*COMMIT*` message closed the pending rows. */
-export interface CommitEvent {
-  /** The event's type. */
-  readonly kind: "commit";
-  /** Where the message came from. */
-  readonly position: string;
-  /** The index of the `*COMMIT*` message in its batch. */
-  readonly index: number;
-  /** The message's timestamp, when it has one. */
-  readonly timestamp?: number;
-}
-
-/** A message could not be decoded. */
-export interface DecodeErrorEvent {
-  /** The event's type. */
-  readonly kind: "error";
-  /** Where the message came from. */
-  readonly position: string;
-  /** What was wrong, for a person. */
-  readonly reason: string;
-  /** The message as received. */
-  readonly raw: string;
-  /** The index of the message in its batch. */
-  readonly index: number;
-}
-
-/** What a message decodes to. */
-export type DecodedEvent = HeaderEvent | RowEvent | CommitEvent | DecodeErrorEvent;
 
 /** Options of a {@linkcode Decoder}. */
 export interface DecoderOptions {
@@ -121,26 +43,29 @@ export interface DecoderOptions {
   readonly columns?: readonly string[];
 }
 
-const NEEDS_CSV_QUOTING = /["\r\n]/;
+/** What a message is, once decoded. */
+export type MessageKind = "header" | "row" | "commit" | "error";
 
 /**
- * Decodes messages into events, batch by batch, remembering the header between batches.
+ * Decodes messages one at a time, remembering the header. What the last message held — a row's
+ * fields and `diff`, an error's reason — stays on the decoder until the next one: nothing is
+ * made per message but what its format needs (CSV with quotes or a `diff` column, JSON).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Decoder } from "./protocol.ts";
  * const decoder = new Decoder({ format: "csv" });
- * const events = decoder.decode([
- *   { value: "x,y", position: "stdin:1" },
- *   { value: "0,0.5", position: "stdin:2" },
- *   { value: "*COMMIT*", position: "stdin:3" },
- * ]);
- * assert.deepEqual(events.map((e) => e.kind), ["header", "row", "commit"]);
+ * assert.equal(decoder.decode("x,y"), "header");
  * assert.deepEqual(decoder.columns, ["x", "y"]);
+ * assert.equal(decoder.decode("0,0.5"), "row");
+ * assert.equal(decoder.fields.number(1), 0.5);
+ * assert.equal(decoder.values, undefined); // the values are the message's fields between commas
+ * assert.equal(decoder.decode("*COMMIT*"), "commit");
+ * assert.equal(decoder.decode("1,2,3"), "error");
+ * assert.equal(decoder.reason, "expected 2 fields (x,y), got 3");
  * // A second header line later on is an ordinary row (here one that is not numbers).
- * const [row] = decoder.decode([{ value: "x,y", position: "stdin:4" }]);
- * assert.equal(row.kind, "row");
+ * assert.equal(decoder.decode("x,y"), "row");
  * ```
  */
 export class Decoder {
@@ -151,6 +76,12 @@ export class Decoder {
   #columns: readonly string[] | undefined;
   /** csv: the index of `diff` in the header, −1 when it names none. */
   #diffIndex = -1;
+  readonly #fields = new Fields();
+  #message = "";
+  #values: readonly string[] | undefined;
+  #diff: 1 | -1 = 1;
+  #reason = "";
+  #named = false;
 
   /** Makes a decoder that has seen no message yet. */
   constructor(options: DecoderOptions) {
@@ -177,6 +108,43 @@ export class Decoder {
     return this.#header;
   }
 
+  /** The last message, without a trailing `\r` (a CRLF line end is no part of a message). */
+  get message(): string {
+    return this.#message;
+  }
+
+  /** The last row's fields, one per column (without `diff`). */
+  get fields(): Fields {
+    return this.#fields;
+  }
+
+  /**
+   * The last row's values, one per column (without `diff`), when they are not simply the
+   * message's fields between commas (CSV with quotes or a `diff` column, JSON, raw); undefined
+   * when they are: the message itself then stands for them.
+   */
+  get values(): readonly string[] | undefined {
+    return this.#values;
+  }
+
+  /** The last row's `diff`: 1 inserts the row, −1 retracts an earlier row with these values. */
+  get diff(): 1 | -1 {
+    return this.#diff;
+  }
+
+  /** Why the last message could not be decoded, for a person. */
+  get reason(): string {
+    return this.#reason;
+  }
+
+  /**
+   * Whether the last message named the columns: a CSV header, or the first JSON object, whose
+   * keys name them (and which is a row, or an error, as well).
+   */
+  get named(): boolean {
+    return this.#named;
+  }
+
   /** Takes the header as known, e.g. from a checkpoint: the next message is a row. */
   restore(header: readonly string[]): void {
     this.#header = header;
@@ -199,131 +167,102 @@ export class Decoder {
   }
 
   /**
-   * The values of a row message this decoder decoded before (its text as received), without
-   * `diff`: what a holder of the message alone needs to write it to the input log.
+   * Decodes one message: a header (csv), a row, a `*COMMIT*`, or an error (see
+   * {@linkcode Decoder.reason}). A JSON message whose keys name the columns is a row (or an
+   * error) that is also {@linkcode Decoder.named}.
    */
-  valuesOf(raw: string): readonly string[] {
-    const events = this.decode([{ value: raw, position: "" }]);
-    const row = events.find((e) => e.kind === "row");
-    return row?.kind === "row" ? row.values : [];
+  decode(value: string): MessageKind {
+    const message = stripCr(value);
+    this.#message = message;
+    this.#named = false;
+    if (message === COMMIT) return "commit";
+    if (this.#format === "csv") return this.#decodeCsv(message);
+    if (this.#format === "json") return this.#decodeJson(message);
+    return this.#row([message], 1);
   }
 
-  /**
-   * Decodes a batch of messages, in order, into events: one for each message, except a JSON
-   * message whose keys name the columns, which is preceded by a header event. A trailing `\r`
-   * (a CRLF line end) is no part of a message.
-   */
-  decode(messages: readonly Message[]): DecodedEvent[] {
-    const events: DecodedEvent[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i];
-      const value = stripCr(m.value);
-      if (m.error !== undefined) events.push(error(m, i, value, m.error));
-      else if (value === COMMIT) events.push(commitEvent(m, i));
-      else if (this.#format === "csv") events.push(this.#decodeCsv(m, i, value));
-      else if (this.#format === "json") this.#decodeJson(m, i, value, events);
-      else events.push(rowEvent(m, i, value, [value], 1, false));
-    }
-    return events;
+  /** Takes `value` as a message its source knows cannot be used, for `reason`. */
+  refuse(value: string, reason: string): "error" {
+    this.#message = stripCr(value);
+    this.#named = false;
+    return this.#error(reason);
   }
 
-  #decodeCsv(m: Message, i: number, value: string): DecodedEvent {
-    if (this.#header === undefined) return this.#decodeHeader(m, i, value);
-    if (value.trim() === "") {
-      return error(m, i, value, "empty message; expected a CSV record or *COMMIT*");
-    }
+  #decodeCsv(message: string): MessageKind {
+    const header = this.#header;
+    if (header === undefined) return this.#decodeHeader(message);
+    if (isBlank(message)) return this.#error("empty message; expected a CSV record or *COMMIT*");
     // Without quotes or line breaks a record is its fields between commas: exactly what
     // csv-parse returns for it (tests/protocol_test.ts checks this on random records), at a
     // fiftieth of the cost of a csv-parse call, which runs ≈ 50 µs however short its input.
-    if (NEEDS_CSV_QUOTING.test(value)) return this.#row(m, i, value, parseOne(value), false);
-    return this.#row(m, i, value, [value.split(",")], this.#diffIndex < 0);
+    if (message.includes('"') || message.includes("\n") || message.includes("\r")) {
+      return this.#record(parseOne(message));
+    }
+    if (this.#diffIndex >= 0) return this.#record([message.split(",")]);
+    const count = this.#fields.split(message);
+    if (count !== header.length) return this.#fieldCount(count);
+    this.#values = undefined;
+    this.#diff = 1;
+    return "row";
   }
 
-  #decodeHeader(m: Message, i: number, value: string): DecodedEvent {
-    const records = parseOne(value);
-    if (typeof records === "string") return error(m, i, value, `unreadable header: ${records}`);
-    if (records.length !== 1) {
-      return error(m, i, value, "the header must be one CSV line of column names");
-    }
+  #decodeHeader(message: string): MessageKind {
+    const records = parseOne(message);
+    if (typeof records === "string") return this.#error(`unreadable header: ${records}`);
+    if (records.length !== 1) return this.#error("the header must be one CSV line of column names");
     const header = records[0];
     const problem = checkColumns(header);
-    if (problem !== undefined) return error(m, i, value, problem);
+    if (problem !== undefined) return this.#error(problem);
     this.restore(header);
-    return { kind: "header", columns: this.#columns ?? [], position: m.position, index: i };
+    this.#named = true;
+    return "header";
   }
 
-  #row(
-    m: Message,
-    i: number,
-    value: string,
-    records: string[][] | string,
-    split: boolean,
-  ): DecodedEvent {
-    if (typeof records === "string") return error(m, i, value, `unreadable CSV: ${records}`);
+  /** A CSV record's row, from csv-parse's records (or its complaint). */
+  #record(records: string[][] | string): MessageKind {
+    if (typeof records === "string") return this.#error(`unreadable CSV: ${records}`);
     if (records.length !== 1) {
-      return error(
-        m,
-        i,
-        value,
-        `one message must hold one CSV record, this one holds ${records.length}`,
-      );
+      return this.#error(`one message must hold one CSV record, this one holds ${records.length}`);
     }
-    const header = this.#header ?? [];
     const values = records[0];
-    if (values.length !== header.length) {
-      return error(
-        m,
-        i,
-        value,
-        `expected ${header.length} fields (${header.join(",")}), got ${values.length}`,
-      );
-    }
-    if (this.#diffIndex < 0) return rowEvent(m, i, value, values, 1, split);
+    if (values.length !== (this.#header ?? []).length) return this.#fieldCount(values.length);
+    if (this.#diffIndex < 0) return this.#row(values, 1);
     const diff = readDiff(values[this.#diffIndex]);
-    if (typeof diff !== "number") {
-      return error(m, i, value, `column "${DIFF_COLUMN}": ${diff.reason}`);
-    }
+    if (typeof diff !== "number") return this.#error(`column "${DIFF_COLUMN}": ${diff.reason}`);
     values.splice(this.#diffIndex, 1);
-    return rowEvent(m, i, value, values, diff, false);
+    return this.#row(values, diff);
   }
 
-  /** A JSON message's row, preceded by a header event when its keys name the columns. */
-  #decodeJson(m: Message, i: number, value: string, events: DecodedEvent[]): void {
+  #fieldCount(count: number): "error" {
+    const header = this.#header ?? [];
+    return this.#error(`expected ${header.length} fields (${header.join(",")}), got ${count}`);
+  }
+
+  /** A JSON message's row; when its keys name the columns, it is also {@linkcode named}. */
+  #decodeJson(message: string): MessageKind {
     let object: unknown;
     try {
-      object = JSON.parse(value);
+      object = JSON.parse(message);
     } catch (e) {
-      events.push(error(m, i, value, `invalid JSON: ${(e as Error).message}`));
-      return;
+      return this.#error(`invalid JSON: ${(e as Error).message}`);
     }
     if (typeof object !== "object" || object === null || Array.isArray(object)) {
-      events.push(error(m, i, value, "expected a JSON object with one field per column"));
-      return;
+      return this.#error("expected a JSON object with one field per column");
     }
     const fields = object as Record<string, unknown>;
     if (this.#columns === undefined) {
       const problem = checkColumns(Object.keys(fields));
-      if (problem !== undefined) {
-        events.push(error(m, i, value, problem));
-        return;
-      }
-      const columns = Object.keys(fields).filter((key) => key !== DIFF_COLUMN);
-      this.restore(columns);
-      events.push({ kind: "header", columns, position: m.position, index: i });
+      if (problem !== undefined) return this.#error(problem);
+      this.restore(Object.keys(fields).filter((key) => key !== DIFF_COLUMN));
+      this.#named = true;
     }
-    events.push(this.#jsonRow(m, i, value, fields));
-  }
-
-  #jsonRow(m: Message, i: number, value: string, fields: Record<string, unknown>): DecodedEvent {
     let diff: 1 | -1 = 1;
     const field = fields[DIFF_COLUMN];
     if (field !== undefined) {
       const read = typeof field === "number" || typeof field === "string"
         ? readDiff(String(field))
         : { reason: `${JSON.stringify(field)} is not 1 (insert) or -1 (retract)` };
-      if (typeof read !== "number") {
-        return error(m, i, value, `field "${DIFF_COLUMN}": ${read.reason}`);
-      }
+      if (typeof read !== "number") return this.#error(`field "${DIFF_COLUMN}": ${read.reason}`);
       diff = read;
     }
     const values: string[] = [];
@@ -333,36 +272,35 @@ export class Decoder {
         values.push(String(field));
       } else {
         const what = field === undefined ? "missing" : `not a number or string (${typeof field})`;
-        return error(m, i, value, `field "${column}" is ${what}`);
+        return this.#error(`field "${column}" is ${what}`);
       }
     }
-    return rowEvent(m, i, value, values, diff, false);
+    return this.#row(values, diff);
+  }
+
+  #row(values: readonly string[], diff: 1 | -1): "row" {
+    this.#fields.set(values);
+    this.#values = values;
+    this.#diff = diff;
+    return "row";
+  }
+
+  #error(reason: string): "error" {
+    this.#reason = reason;
+    return "error";
   }
 }
 
 function stripCr(value: string): string {
-  return value.endsWith("\r") ? value.slice(0, -1) : value;
+  return value.charCodeAt(value.length - 1) === 13 ? value.slice(0, -1) : value;
 }
 
-function rowEvent(
-  m: Message,
-  index: number,
-  raw: string,
-  values: readonly string[],
-  diff: 1 | -1,
-  split: boolean,
-): RowEvent {
-  const { position, timestamp } = m;
-  return timestamp === undefined
-    ? { kind: "row", values, diff, position, raw, index, split }
-    : { kind: "row", values, diff, position, raw, timestamp, index, split };
-}
-
-function commitEvent(message: Message, index: number): CommitEvent {
-  const { position, timestamp } = message;
-  return timestamp === undefined
-    ? { kind: "commit", position, index }
-    : { kind: "commit", position, index, timestamp };
+/** Whether `text` is empty or white space only, as `String.prototype.trim` sees it. */
+function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0); // NaN when empty
+  // A printable ASCII character first: not blank, without trimming anything.
+  if (first > 32 && first < 127) return false;
+  return text.trim() === "";
 }
 
 /** A `diff` value: 1 or −1 in any decimal notation. */
@@ -370,10 +308,6 @@ function readDiff(text: string): 1 | -1 | { reason: string } {
   const value = parseNumber(text);
   if (value === 1 || value === -1) return value;
   return { reason: `${JSON.stringify(text)} is not 1 (insert) or -1 (retract)` };
-}
-
-function error(message: Message, index: number, raw: string, reason: string): DecodeErrorEvent {
-  return { kind: "error", position: message.position, reason, raw, index };
 }
 
 /** Why a header cannot name the columns, if it cannot. */
@@ -392,29 +326,4 @@ function parseOne(text: string): string[][] | string {
   } catch (e) {
     return (e as Error).message;
   }
-}
-
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/**
- * Parses a number strictly: decimal or exponent notation only. Returns the number, or a reason
- * when the text is empty, blank, padded, hexadecimal, `NaN`, `Infinity` or overflows.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseNumber } from "./protocol.ts";
- * assert.equal(parseNumber("-1.5e3"), -1500);
- * assert.deepEqual(parseNumber("0x10"), { reason: '"0x10" is not a decimal number' });
- * ```
- */
-export function parseNumber(text: string): number | { reason: string } {
-  if (!DECIMAL.test(text)) {
-    return { reason: `${JSON.stringify(text)} is not a decimal number` };
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value)) {
-    return { reason: `${JSON.stringify(text)} overflows a 64-bit float` };
-  }
-  return value;
 }

@@ -1,14 +1,14 @@
 /**
- * What the pictures of a run need from the pipeline, taken beside the data path in the worker:
- * the latest fit, and a bounded random sample of the committed points (a {@linkcode Reservoir}),
- * sent to the main thread as small deltas — the fit when it changed and the slots of the sample
- * that changed — rather than every row.
+ * What the pictures of a run need from the pipeline, taken beside the data path (an
+ * {@linkcode Output} of the pipeline): the latest fit, and a bounded random sample of the
+ * committed points (a {@linkcode Reservoir}), handed to the views as small deltas — the fit when
+ * it changed and the slots of the sample that changed — rather than every row.
  *
  * @module
  */
 
 import type { Model } from "./model.ts";
-import type { Output } from "./pipeline.ts";
+import type { CommittedRow, Output } from "./output.ts";
 import { History } from "./history.ts";
 import { PythonRandom } from "./random.ts";
 import { Reservoir } from "./reservoir.ts";
@@ -82,30 +82,25 @@ export interface ViewTapOptions {
 }
 
 /**
- * Collects, from each output of the pipeline, the fit and the sampled points; {@linkcode
- * ViewTap.flush} hands over what changed.
+ * Collects, as an {@linkcode Output} of the pipeline, the fit and the sampled points;
+ * {@linkcode ViewTap.flush} hands over what changed.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { messageBatch } from "./message_batch.ts";
  * import { Pipeline } from "./pipeline.ts";
  * import { ViewTap } from "./view_tap.ts";
  * const run = new Pipeline({ format: "csv" });
  * const tap = new ViewTap({ sample: 10 });
- * const out = run.process([
- *   { value: "x,y", position: "1" },
- *   { value: "0,1", position: "2" },
- *   { value: "1,3", position: "3" },
- *   { value: "*COMMIT*", position: "4" },
- * ]);
- * tap.take(out, run.model);
+ * run.process([messageBatch(["x,y", "0,1", "1,3", "*COMMIT*"])], 0, tap);
  * const delta = tap.flush();
  * assert.deepEqual(delta?.fit, { values: [1, 2], time: 0 });
  * assert.deepEqual(delta?.points.map((p) => p.point), [{ x: [0], y: 1 }, { x: [1], y: 3 }]);
  * assert.equal(tap.flush(), undefined); // nothing new
  * ```
  */
-export class ViewTap {
+export class ViewTap implements Output {
   readonly #sample: Reservoir<SampledPoint>;
   #model: Model | undefined;
   readonly #history: History<TimedFit>;
@@ -121,28 +116,37 @@ export class ViewTap {
     this.#history = new History(options.historyCapacity ?? HISTORY_CAPACITY);
   }
 
-  /** Takes the fit and the committed rows of one output of the pipeline bound to `model`. */
-  take(out: Output, model: Model | undefined): void {
-    if (model === undefined) return;
-    this.#model = model;
-    for (const change of out.changes) {
-      if (change.diff !== 1) continue;
-      const fit = { values: change.values, time: change.time };
-      this.#fit = fit;
-      if (this.#history.push(fit)) this.#kept.push(fit);
-    }
+  /** Takes the model the pipeline bound, once it did. */
+  header(_columns: readonly string[], model: Model | undefined): void {
+    this.#model ??= model;
+  }
+
+  /** Offers an inserted row to the sample; takes a retracted one out of it. */
+  row(row: CommittedRow): void {
     const sample = this.#sample;
-    for (const row of out.inputRows) {
-      if (row.diff === 1) {
-        const slot = sample.offer(() => point(model, row.values));
-        if (slot >= 0) this.#changed.set(slot, sample.slots[slot] ?? null);
-      } else {
-        const gone = point(model, row.values);
-        const slot = sample.remove((p) => p.y === gone.y && p.x.every((v, j) => v === gone.x[j]));
-        if (slot >= 0) this.#changed.set(slot, null);
-      }
+    if (row.diff === 1) {
+      const slot = sample.offer(() => ({ x: Array.from(row.x), y: row.y }));
+      if (slot >= 0) this.#changed.set(slot, sample.slots[slot] ?? null);
+    } else {
+      const { x, y } = row;
+      const slot = sample.remove((p) => p.y === y && p.x.every((v, j) => v === x[j]));
+      if (slot >= 0) this.#changed.set(slot, null);
     }
   }
+
+  /** Takes an inserted fit. */
+  change(values: readonly number[], time: number, diff: 1 | -1): void {
+    if (diff !== 1) return;
+    const fit = { values: [...values], time };
+    this.#fit = fit;
+    if (this.#history.push(fit)) this.#kept.push(fit);
+  }
+
+  /** Errors are not drawn. */
+  error(): void {}
+
+  /** Notes are not drawn. */
+  note(): void {}
 
   /** What changed since the previous flush (the fit, slots, rows seen), or undefined if nothing. */
   flush(): ViewDelta | undefined {
@@ -169,10 +173,4 @@ export class ViewTap {
     this.#changed = new Map();
     return delta;
   }
-}
-
-/** The point of a committed row (its values were read once already, so they are numbers). */
-function point(model: Model, values: readonly string[]): SampledPoint {
-  const row = model.read(values);
-  return "reason" in row ? { x: [], y: NaN } : { x: row.x, y: row.y };
 }

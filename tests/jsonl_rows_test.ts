@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { changeLines, headerLine } from "../lib/csv_rows.ts";
-import { jsonlChangeLines } from "../lib/jsonl_rows.ts";
-import { changeText, outputFormat } from "../lib/output_format.ts";
+import { headerLine } from "../lib/csv_rows.ts";
+import { jsonChange, jsonKeys, jsonValues } from "../lib/jsonl_rows.ts";
+import { messageBatch } from "../lib/message_batch.ts";
+import { changeText, type OutputFormat, outputFormat } from "../lib/output_format.ts";
+import { OutputText } from "../lib/output_text.ts";
 import { Pipeline } from "../lib/pipeline.ts";
+import { TextBytes } from "../lib/text_bytes.ts";
 import { assertSameChangeStream, deno, inDir, REFERENCE_DIR, sh } from "./cli.ts";
 
 const referenceOutput = Deno.readTextFileSync(`${REFERENCE_DIR}regression_output_stream.csv`);
@@ -24,25 +27,36 @@ function jsonlToCsv(text: string, columns: readonly string[]): string {
     lines.map((o) => [...columns, "time", "diff"].map((c) => o[c]).join(",") + "\n").join("");
 }
 
-Deno.test("JSON Lines hold the same change stream as the CSV for the reference run", () => {
+/** The reference run's change stream in `format`, with its JSON objects (`--output-topic`). */
+function referenceRun(format: OutputFormat) {
+  const text = new OutputText({ format, messages: true });
+  text.headers(true, true);
   const pipeline = new Pipeline({ format: "csv" });
-  const out = pipeline.process(
-    referenceMessages().map((value, i) => ({ value, position: `${i}` })),
-  );
-  const columns = pipeline.outputColumns ?? [];
-  assert.deepEqual(columns, ["a", "b"]);
-  const csv = headerLine(columns) + changeLines(out.changes);
+  pipeline.process([messageBatch(referenceMessages())], 0, text);
+  assert.deepEqual(pipeline.outputColumns, ["a", "b"]);
+  return text.take();
+}
+
+Deno.test("JSON Lines hold the same change stream as the CSV for the reference run", () => {
+  const columns = ["a", "b"];
+  const utf8 = new TextDecoder();
+  const { output, messages } = referenceRun("csv");
+  const csv = utf8.decode(output);
   assertSameChangeStream(csv, referenceOutput);
-  const jsonl = jsonlChangeLines(columns, out.changes);
-  assert.equal(jsonl.split("\n").length - 1, out.changes.length); // one object a change row
+  const jsonl = utf8.decode(referenceRun("jsonl").output);
+  assert.equal(jsonl.split("\n").length - 1, csv.split("\n").length - 2); // an object a row
+  assert.equal(jsonl, messages.map((m) => m + "\n").join("")); // the topic's messages
   assert.equal(jsonlToCsv(jsonl, columns), csv); // the same digits
   assertSameChangeStream(jsonlToCsv(jsonl, columns), referenceOutput);
   assert.equal(jsonl.split("\n")[0], '{"a":0,"b":0,"time":0,"diff":1}');
 });
 
 Deno.test("JSON Lines: statistics columns and odd column names are plain JSON keys", () => {
-  const rows = [{ values: [1.5, -2e-300, 3], time: 7, diff: 1 as const }];
-  const text = jsonlChangeLines(["a", 'b_"q"', "n"], rows);
+  const values = new TextBytes();
+  jsonValues(values, jsonKeys(["a", 'b_"q"', "n"]), [1.5, -2e-300, 3]);
+  const out = new TextBytes();
+  jsonChange(out, values, 7, 1);
+  const text = out.textOf(0, out.length);
   assert.deepEqual(JSON.parse(text), { a: 1.5, 'b_"q"': -2e-300, n: 3, time: 7, diff: 1 });
 });
 
@@ -51,8 +65,8 @@ Deno.test("the output format: named, or by the file's extension", () => {
   assert.equal(outputFormat(undefined, "out.jsonl"), "jsonl");
   assert.equal(outputFormat(undefined, "out.json"), "jsonl");
   assert.equal(outputFormat("jsonl", "-"), "jsonl");
-  assert.equal(changeText("jsonl").header(["a", "b"]), "");
-  assert.equal(changeText("csv").header(["a", "b"]), "a,b,time,diff\n");
+  assert.equal(changeText("jsonl", ["a", "b"]).header, "");
+  assert.equal(changeText("csv", ["a", "b"]).header, "a,b,time,diff\n");
 });
 
 Deno.test("main.ts --output fit.jsonl writes the reference run's change stream as JSON Lines", async () => {

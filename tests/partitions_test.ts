@@ -6,24 +6,24 @@
 import assert from "node:assert/strict";
 import { decodeCheckpoint } from "../lib/checkpoint.ts";
 import type { ChangeRow } from "../lib/changelog.ts";
-import { type Output, Pipeline, type PipelineOptions } from "../lib/pipeline.ts";
-import type { Message } from "../lib/protocol.ts";
+import { type MessageBatch, messageBatch, sliceBatch } from "../lib/message_batch.ts";
+import type { OutputRows } from "../lib/output.ts";
+import { Pipeline, type PipelineOptions } from "../lib/pipeline.ts";
 import { PythonRandom } from "../lib/random.ts";
+import { autocommitted, finished, processed } from "./feed.ts";
 
 /** A partition's messages at offsets from 0, stamped `stamp(i)`. */
 function partition(
   id: number,
   values: readonly string[],
   stamp: (i: number) => number = () => 0,
-): Message[] {
-  return values.map((value, i) => ({
-    value,
-    position: `t/${id}@${i}`,
-    partition: id,
-    offset: i,
-    timestamp: stamp(i),
-  }));
+): MessageBatch {
+  const timestamps = values.map((_, i) => stamp(i));
+  return messageBatch(values, { partition: id, origin: `t/${id}@`, timestamps });
 }
+
+/** The message of partition 0 at `offset`. */
+const one = (value: string, offset: number) => messageBatch([value], { firstOffset: offset });
 
 /** Rows `x,y` each followed by *COMMIT*, for x in [from, to). */
 function rows(from: number, to: number, slope = 2): string[] {
@@ -33,10 +33,10 @@ function rows(from: number, to: number, slope = 2): string[] {
 }
 
 /** Runs `batches` through a fresh pipeline; returns everything it wrote. */
-function runAll(options: PipelineOptions, batches: readonly Message[][]) {
+function runAll(options: PipelineOptions, batches: readonly MessageBatch[]) {
   const run = new Pipeline(options);
-  const all: Output[] = batches.map((b) => run.process(b));
-  all.push(run.finish());
+  const all: OutputRows[] = batches.map((b) => processed(run, [b]));
+  all.push(finished(run));
   return {
     run,
     inputRows: all.flatMap((o) => o.inputRows),
@@ -45,13 +45,13 @@ function runAll(options: PipelineOptions, batches: readonly Message[][]) {
   };
 }
 
-/** Splits messages into batches of random sizes (1 to `max`). */
-function split(messages: readonly Message[], seed: number, max = 7): Message[][] {
+/** Splits a batch into batches of random sizes (1 to `max`). */
+function split(batch: MessageBatch, seed: number, max = 7): MessageBatch[] {
   const random = new PythonRandom(seed);
-  const out: Message[][] = [];
-  for (let i = 0; i < messages.length;) {
+  const out: MessageBatch[] = [];
+  for (let i = 0; i < batch.values.length;) {
     const n = 1 + Math.floor(random.random() * max);
-    out.push(messages.slice(i, i + n));
+    out.push(sliceBatch(batch, i, i + n));
     i += n;
   }
   return out;
@@ -86,7 +86,7 @@ Deno.test("the fit over several partitions is the merge of theirs, whatever the 
     // Batches of the three partitions in a random interleaving (each partition's order kept).
     const queues = [split(p0, seed), split(p1, seed + 10), split(p2, seed + 20)];
     const random = new PythonRandom(seed);
-    const batches: Message[][] = [];
+    const batches: MessageBatch[] = [];
     while (queues.some((q) => q.length > 0)) {
       const live = queues.filter((q) => q.length > 0);
       batches.push(live[Math.floor(random.random() * live.length)].shift()!);
@@ -105,9 +105,9 @@ Deno.test("the fit over several partitions is the merge of theirs, whatever the 
 
 Deno.test("too many rows waiting for the header is a fatal error that says what to do", () => {
   const run = new Pipeline({ format: "csv", maxEarly: 10 });
-  run.process(partition(1, rows(0, 4)));
+  processed(run, [partition(1, rows(0, 4))]);
   assert.equal(run.fatal, undefined);
-  run.process(partition(2, rows(4, 8)));
+  processed(run, [partition(2, rows(4, 8))]);
   assert.match(run.fatal ?? "", /arrived on partitions 1, 2 before the header .* give the columns/);
 });
 
@@ -151,7 +151,7 @@ Deno.test("autocommit by timestamps: every batching and every restart gives the 
     const batches = split(messages, seed, 5);
     const cut = 1 + (seed % (batches.length - 1));
     const first = new Pipeline(options);
-    const outs = batches.slice(0, cut).map((b) => first.process(b));
+    const outs = batches.slice(0, cut).map((b) => processed(first, [b]));
     const checkpoint = first.checkpoint(0);
     assert.ok("text" in checkpoint);
     const from = first.ackOffset(0)!;
@@ -160,8 +160,8 @@ Deno.test("autocommit by timestamps: every batching and every restart gives the 
     assert.ok(!("problem" in data));
     assert.equal(second.resume(data) ?? second.restore(0, data, from), undefined);
     // The source delivers again from the acknowledged offset.
-    const rest = messages.slice(from);
-    const again = split(rest, seed + 100).map((b) => second.process(b));
+    const rest = sliceBatch(messages, from);
+    const again = split(rest, seed + 100).map((b) => processed(second, [b]));
     const inputRows = [
       ...outs.flatMap((o) => o.inputRows),
       ...again.flatMap((o) => o.inputRows),
@@ -174,21 +174,18 @@ Deno.test("autocommit by timestamps: every batching and every restart gives the 
 Deno.test("the wall clock's autocommit and the *COMMIT* that follows make one commit", () => {
   // The issue's case: a row, 2 s of nothing (the clock closes it), then its *COMMIT*.
   const run = new Pipeline({ format: "csv", autocommitMs: 1500 });
-  run.process(partition(0, ["x,y", "1,3"]));
-  run.autocommit(0);
-  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 2 }]);
-  run.process([{ value: "2,5", position: "-", partition: 0, offset: 3 }]);
-  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 4 }]);
-  run.process([
-    { value: "3,7", position: "-", partition: 0, offset: 5 },
-    { value: "*COMMIT*", position: "-", partition: 0, offset: 6 },
-  ]);
+  processed(run, [partition(0, ["x,y", "1,3"])]);
+  autocommitted(run, 0);
+  processed(run, [one("*COMMIT*", 2)]);
+  processed(run, [one("2,5", 3)]);
+  processed(run, [one("*COMMIT*", 4)]);
+  processed(run, [messageBatch(["3,7", "*COMMIT*"], { firstOffset: 5 })]);
   assert.deepEqual(run.counts, { rows: 3, commits: 3, errors: 0, pending: 0 });
 });
 
 Deno.test("--max-pending closes rows into a commit past the bound, with a note", () => {
   const run = new Pipeline({ format: "csv", maxPending: 3 });
-  const out = run.process(partition(0, ["x,y", "0,1", "1,2", "2,3", "3,4", "*COMMIT*"]));
+  const out = processed(run, [partition(0, ["x,y", "0,1", "1,2", "2,3", "3,4", "*COMMIT*"])]);
   assert.deepEqual(out.notes, [{ kind: "max-pending", partition: 0, rows: 3, time: 0 }]);
   assert.deepEqual(out.inputRows.map((r) => r.time), [0, 0, 0, 1]);
   assert.equal(run.counts.commits, 2);
@@ -197,14 +194,13 @@ Deno.test("--max-pending closes rows into a commit past the bound, with a note",
 Deno.test("a time window refuses a row stamped far in the future instead of emptying", () => {
   const run = new Pipeline({ format: "csv", window: { ms: 1000 }, maxFutureMs: 60_000 });
   const now = 1_000_000;
-  const out = run.process(
+  const out = processed(run, [
     partition(
       0,
       ["x,y", "0,1", "1,3", "*COMMIT*", "9,9", "2,5", "*COMMIT*"],
       (i) => i === 4 ? now + 3_600_000 : now,
     ),
-    now,
-  );
+  ], now);
   assert.equal(out.errors.length, 1);
   assert.match(out.errors[0].reason, /stamped 3600000 ms after this machine's clock/);
   assert.equal(run.counts.rows, 3); // the three good rows stay in the window
@@ -212,34 +208,34 @@ Deno.test("a time window refuses a row stamped far in the future instead of empt
 
 Deno.test("a dropped partition leaves the fit; one that comes back unchanged returns", () => {
   const run = new Pipeline({ format: "csv" });
-  run.process(partition(0, ["x,y", ...rows(0, 10)]));
-  run.process(partition(1, rows(10, 20, 4)));
+  processed(run, [partition(0, ["x,y", ...rows(0, 10)])]);
+  processed(run, [partition(1, rows(10, 20, 4))]);
   const both = run.fit;
   run.drop(1);
-  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 21 }]);
+  processed(run, [one("*COMMIT*", 21)]);
   assert.notDeepEqual(run.fit, both);
   run.unpark(1);
   // kafkajs delivers partition 1 again from its committed offset: nothing counts twice.
-  run.process(partition(1, rows(10, 20, 4)));
-  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 22 }]);
+  processed(run, [partition(1, rows(10, 20, 4))]);
+  processed(run, [one("*COMMIT*", 22)]);
   assert.deepEqual(run.fit, both);
   assert.equal(run.counts.rows, 20);
 });
 
 Deno.test("a dropped partition leaves the fit; a restored one comes back exactly", () => {
   const run = new Pipeline({ format: "csv" });
-  run.process(partition(0, ["x,y", ...rows(0, 10)]));
-  run.process(partition(1, rows(10, 20, 4)));
+  processed(run, [partition(0, ["x,y", ...rows(0, 10)])]);
+  processed(run, [partition(1, rows(10, 20, 4))]);
   const checkpoint = run.checkpoint(1);
   assert.ok("text" in checkpoint);
   const both = run.fit;
   run.drop(1);
-  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 21 }]);
+  processed(run, [one("*COMMIT*", 21)]);
   const zeroOnly = runAll({ format: "csv" }, [partition(0, ["x,y", ...rows(0, 10)])]);
   assert.deepEqual(run.fit, lastFit(zeroOnly.changes)!.values);
   const data = decodeCheckpoint(checkpoint.text);
   assert.ok(!("problem" in data));
   assert.equal(run.restore(1, data, 20), undefined);
-  run.process([{ value: "*COMMIT*", position: "-", partition: 0, offset: 22 }]);
+  processed(run, [one("*COMMIT*", 22)]);
   assert.deepEqual(run.fit, both);
 });

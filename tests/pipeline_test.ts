@@ -2,20 +2,18 @@ import assert from "node:assert/strict";
 import type { ChangeRow } from "../lib/changelog.ts";
 import { decodeCheckpoint } from "../lib/checkpoint.ts";
 import { Pipeline } from "../lib/pipeline.ts";
-import type { Message } from "../lib/protocol.ts";
+import { messageBatch } from "../lib/message_batch.ts";
 import { LeastSquares } from "../lib/least_squares.ts";
-
-const messages = (...values: string[]): Message[] =>
-  values.map((value, i) => ({ value, position: `line ${i + 1}` }));
+import { autocommitted, feed, finished, processed } from "./feed.ts";
 
 Deno.test("rows count only once a commit follows; time is the commit number", () => {
   const run = new Pipeline({ format: "csv" });
-  const first = run.process(messages("x,y", "0,1", "1,3"));
+  const first = feed(run, ["x,y", "0,1", "1,3"]);
   assert.deepEqual(first.columns, ["x", "y"]);
   assert.deepEqual(first.inputRows, []);
   assert.deepEqual(first.changes, []);
   assert.equal(run.counts.pending, 2);
-  const second = run.process(messages("*COMMIT*", "2,5", "*COMMIT*", "*COMMIT*"));
+  const second = feed(run, ["*COMMIT*", "2,5", "*COMMIT*", "*COMMIT*"]);
   assert.deepEqual(second.inputRows, [
     { values: ["0", "1"], time: 0, diff: 1 },
     { values: ["1", "3"], time: 0, diff: 1 },
@@ -29,7 +27,7 @@ Deno.test("rows count only once a commit follows; time is the commit number", ()
 
 Deno.test("bad rows become errors and the good rows of the same commit still count", () => {
   const run = new Pipeline({ format: "csv" });
-  const out = run.process(messages("x,y", "0,1", "1,abc", "1,2,3", "0x1,1", "2,5", "*COMMIT*"));
+  const out = feed(run, ["x,y", "0,1", "1,abc", "1,2,3", "0x1,1", "2,5", "*COMMIT*"]);
   assert.deepEqual(out.errors, [
     { position: "line 3", reason: 'column "y": "abc" is not a decimal number', raw: "1,abc" },
     { position: "line 4", reason: "expected 2 fields (x,y), got 3", raw: "1,2,3" },
@@ -42,8 +40,8 @@ Deno.test("bad rows become errors and the good rows of the same commit still cou
 
 Deno.test("rows left without a commit at the end are reported, not silently dropped", () => {
   const run = new Pipeline({ format: "csv" });
-  run.process(messages("x,y", "0,1", "*COMMIT*", "5,6"));
-  const end = run.finish();
+  feed(run, ["x,y", "0,1", "*COMMIT*", "5,6"]);
+  const end = finished(run);
   assert.equal(end.errors.length, 1);
   assert.equal(end.errors[0].raw, "5,6");
   assert.match(end.errors[0].reason, /no \*COMMIT\* followed/);
@@ -52,15 +50,15 @@ Deno.test("rows left without a commit at the end are reported, not silently drop
 
 Deno.test("a header without the fit's columns stops the run with a fatal reason", () => {
   const run = new Pipeline({ format: "csv" });
-  const out = run.process(messages("a,b", "1,2", "*COMMIT*"));
+  const out = feed(run, ["a,b", "1,2", "*COMMIT*"]);
   assert.match(run.fatal ?? "", /at line 1: the columns are a,b, with no "y" to fit/);
   assert.deepEqual(out.inputRows, []);
-  assert.deepEqual(run.process(messages("1,2", "*COMMIT*")).inputRows, []);
+  assert.deepEqual(feed(run, ["1,2", "*COMMIT*"]).inputRows, []);
 });
 
 Deno.test("other columns can be chosen; raw input is refused at once", () => {
   const run = new Pipeline({ format: "csv", model: { target: "v", features: ["t"] } });
-  const out = run.process(messages("v,t,note", "1,0,a", "3,1,b", "*COMMIT*"));
+  const out = feed(run, ["v,t,note", "1,0,a", "3,1,b", "*COMMIT*"]);
   assert.deepEqual(out.changes, [{ values: [1, 2], time: 0, diff: 1 }]);
   assert.deepEqual(run.outputColumns, ["a", "b"]);
   assert.match(new Pipeline({ format: "raw" }).fatal ?? "", /columns are data, with no "y"/);
@@ -70,19 +68,14 @@ Deno.test("other columns can be chosen; raw input is refused at once", () => {
 
 Deno.test("json rows fit the same as csv rows", () => {
   const run = new Pipeline({ format: "json" });
-  const out = run.process(messages('{"x":0,"y":1}', '{"y":3,"x":1}', "*COMMIT*"));
+  const out = feed(run, ['{"x":0,"y":1}', '{"y":3,"x":1}', "*COMMIT*"]);
   assert.deepEqual(out.changes, [{ values: [1, 2], time: 0, diff: 1 }]);
   assert.deepEqual(out.inputRows[1], { values: ["1", "3"], time: 0, diff: 1 });
 });
 
 /** Messages of one partition at consecutive offsets from `from`. */
-const at = (partition: number, from: number, ...values: string[]): Message[] =>
-  values.map((value, i) => ({
-    value,
-    position: `t/${partition}@${from + i}`,
-    partition,
-    offset: from + i,
-  }));
+const at = (partition: number, from: number, ...values: string[]) =>
+  messageBatch(values, { partition, firstOffset: from, origin: `t/${partition}@` });
 
 /** Restores `run` from a checkpoint's text as a resuming shell does; returns the problem. */
 function restore(run: Pipeline, text: string, partition = 0, offset?: number) {
@@ -93,34 +86,34 @@ function restore(run: Pipeline, text: string, partition = 0, offset?: number) {
 
 Deno.test("ackOffset: everything before it is accounted for, never a pending row", () => {
   const run = new Pipeline({ format: "csv" });
-  run.process(at(0, 0, "x,y", "0,1"));
+  processed(run, [at(0, 0, "x,y", "0,1")]);
   assert.equal(run.ackOffset(0), 1); // the header is accounted for; the row is pending
-  run.process(at(0, 2, "*COMMIT*", "1,2", "*COMMIT*", "5,5"));
+  processed(run, [at(0, 2, "*COMMIT*", "1,2", "*COMMIT*", "5,5")]);
   assert.equal(run.ackOffset(0), 5);
-  run.process(at(0, 6, "*COMMIT*", "oops"));
+  processed(run, [at(0, 6, "*COMMIT*", "oops")]);
   assert.equal(run.ackOffset(0), 8); // an error with nothing pending is accounted for
   const json = new Pipeline({ format: "json" });
-  json.process(at(0, 0, '{"x":0,"y":1}', "*COMMIT*"));
+  processed(json, [at(0, 0, '{"x":0,"y":1}', "*COMMIT*")]);
   assert.equal(json.ackOffset(0), 2);
 });
 
 Deno.test("an error after pending rows is written when they are closed, not before", () => {
   const run = new Pipeline({ format: "csv" });
-  run.process(at(0, 0, "x,y", "0,1"));
-  const bad = run.process(at(0, 2, "nope"));
+  processed(run, [at(0, 0, "x,y", "0,1")]);
+  const bad = processed(run, [at(0, 2, "nope")]);
   assert.deepEqual(bad.errors, []); // held back: a restart from the ack offset reads it again
   assert.equal(run.ackOffset(0), 1);
-  const closed = run.process(at(0, 3, "*COMMIT*"));
+  const closed = processed(run, [at(0, 3, "*COMMIT*")]);
   assert.equal(closed.errors.length, 1);
   assert.equal(run.ackOffset(0), 4);
 });
 
 Deno.test("a message at an offset already taken is skipped: a redelivery never counts twice", () => {
   const run = new Pipeline({ format: "csv" });
-  const first = run.process(at(0, 0, "x,y", "0,1", "*COMMIT*", "1,3"));
+  const first = processed(run, [at(0, 0, "x,y", "0,1", "*COMMIT*", "1,3")]);
   assert.equal(first.inputRows.length, 1);
   // kafkajs delivers again from the committed offset (3) after a rebalance.
-  const again = run.process(at(0, 3, "1,3", "*COMMIT*"));
+  const again = processed(run, [at(0, 3, "1,3", "*COMMIT*")]);
   assert.deepEqual(again.notes, [{ kind: "redelivered", partition: 0, messages: 1 }]);
   assert.deepEqual(again.inputRows, [{ values: ["1", "3"], time: 1, diff: 1 }]);
   assert.deepEqual(run.counts, { rows: 2, commits: 2, errors: 0, pending: 0 });
@@ -128,7 +121,9 @@ Deno.test("a message at an offset already taken is skipped: a redelivery never c
 
 Deno.test("maxCommits stops at the commit that reaches it", () => {
   const run = new Pipeline({ format: "csv", maxCommits: 2 });
-  const out = run.process(at(0, 0, "x,y", "0,1", "*COMMIT*", "1,3", "*COMMIT*", "2,9", "*COMMIT*"));
+  const out = processed(run, [
+    at(0, 0, "x,y", "0,1", "*COMMIT*", "1,3", "*COMMIT*", "2,9", "*COMMIT*"),
+  ]);
   assert.equal(run.ackOffset(0), 5);
   assert.equal(out.inputRows.length, 2);
   assert.ok(run.done);
@@ -137,29 +132,29 @@ Deno.test("maxCommits stops at the commit that reaches it", () => {
 
 Deno.test("autocommit closes pending rows as *COMMIT* would; the *COMMIT* after it is absorbed", () => {
   const run = new Pipeline({ format: "csv" });
-  run.process(messages("x,y", "0,1", "1,3"));
-  const out = run.autocommit(0);
+  feed(run, ["x,y", "0,1", "1,3"]);
+  const out = autocommitted(run, 0);
   assert.deepEqual(out.changes, [{ values: [1, 2], time: 0, diff: 1 }]);
   assert.equal(out.inputRows.length, 2);
-  assert.deepEqual(run.autocommit(0).changes, []);
+  assert.deepEqual(autocommitted(run, 0).changes, []);
   // The *COMMIT* that was meant to close those rows finds nothing: it is no commit of its own.
-  run.process(messages("*COMMIT*", "2,5", "*COMMIT*"));
+  feed(run, ["*COMMIT*", "2,5", "*COMMIT*"]);
   assert.deepEqual(run.counts, { rows: 3, commits: 2, errors: 0, pending: 0 });
 });
 
 Deno.test("a run resumed from a checkpoint continues exactly as one run", () => {
   const all = ["x,y", "0,1", "*COMMIT*", "1,3.5", "*COMMIT*", "2,4", "*COMMIT*", "3,8", "*COMMIT*"];
   const whole = new Pipeline({ format: "csv" });
-  const expected = whole.process(messages(...all));
+  const expected = feed(whole, [...all]);
 
   const first = new Pipeline({ format: "csv" });
-  const a = first.process(messages(...all.slice(0, 5)));
+  const a = feed(first, [...all.slice(0, 5)]);
   const written = first.checkpoint(0);
   assert.ok("text" in written && written.text.length < 1000);
   const checkpoint = written.text;
   const second = new Pipeline({ format: "csv" });
   assert.equal(restore(second, checkpoint), undefined);
-  const b = second.process(messages(...all.slice(5)));
+  const b = feed(second, [...all.slice(5)]);
   assert.deepEqual([...a.changes, ...b.changes], expected.changes);
   assert.deepEqual([...a.inputRows, ...b.inputRows], expected.inputRows);
   assert.deepEqual(second.counts, whole.counts);
@@ -205,7 +200,7 @@ function freshFit(rows: readonly (readonly number[])[], k: number, stats = false
 Deno.test("several features: a then b_<feature>; zeros while undetermined", () => {
   const run = new Pipeline({ format: "csv" });
   // y = 1 + 2u + 3w; the column order of the input does not matter.
-  const out = run.process(messages(
+  const out = feed(run, [
     "w,y,u",
     "0,1,0",
     "0,3,1",
@@ -214,7 +209,7 @@ Deno.test("several features: a then b_<feature>; zeros while undetermined", () =
     "*COMMIT*", // w is constant so far: undetermined
     "1,4,0",
     "*COMMIT*",
-  ));
+  ]);
   assert.deepEqual(run.outputColumns, ["a", "b_w", "b_u"]);
   assert.deepEqual(out.changes.slice(0, 1), [{ values: [0, 0, 0], time: 0, diff: 1 }]);
   assert.equal(out.changes.filter((c) => c.time === 1).length, 0);
@@ -226,18 +221,18 @@ Deno.test("--degree: a, b1 … bD of a polynomial in the one feature", () => {
   const run = new Pipeline({ format: "json", model: { degree: 2 } });
   // y = 1 − x + 0.5x²
   const points = [-2, -1, 0, 1, 2, 3].map((x) => `{"x":${x},"y":${1 - x + 0.5 * x * x}}`);
-  const out = run.process(messages(...points, "*COMMIT*"));
+  const out = feed(run, [...points, "*COMMIT*"]);
   assert.deepEqual(run.outputColumns, ["a", "b1", "b2"]);
   assertClose(lastFit(out.changes), [1, -1, 0.5]);
   const many = new Pipeline({ format: "csv", model: { degree: 2 } });
-  many.process(messages("x1,x2,y"));
+  feed(many, ["x1,x2,y"]);
   assert.match(many.fatal ?? "", /`degree` 2 fits a polynomial in one feature/);
 });
 
 Deno.test("--stats: n, r2, se and the standard errors, as a fresh state computes them", () => {
   const run = new Pipeline({ format: "csv", model: { stats: true } });
   const rows = [[0, 1.5], [1, 2.25], [2, 4.5], [3, 4.75], [4, 7]];
-  const out = run.process(messages("x,y", ...rows.map((r) => r.join(",")), "*COMMIT*"));
+  const out = feed(run, ["x,y", ...rows.map((r) => r.join(",")), "*COMMIT*"]);
   assert.deepEqual(run.outputColumns, ["a", "b", "n", "r2", "se", "se_a", "se_b"]);
   assert.deepEqual(lastFit(out.changes), freshFit(rows, 1, true));
   // By hand: x̄ = 2, ȳ = 4, Sxx = 10, Sxy = 13.5, SST = 19.125, so b = 1.35, a = 1.3,
@@ -255,7 +250,7 @@ Deno.test("--stats: n, r2, se and the standard errors, as a fresh state computes
 
 Deno.test("json retractions: the exact inverse of the insertion; below zero is an error", () => {
   const run = new Pipeline({ format: "json" });
-  const out = run.process(messages(
+  const out = feed(run, [
     '{"x":0,"y":1,"diff":-1}', // nothing to retract
     "*COMMIT*",
     '{"x":0,"y":1}',
@@ -268,7 +263,7 @@ Deno.test("json retractions: the exact inverse of the insertion; below zero is a
     '{"x":1,"y":3,"diff":-1}',
     '{"x":5,"y":5,"diff":-1}', // the state is empty again: refused
     "*COMMIT*",
-  ));
+  ]);
   assert.deepEqual(out.columns, ["x", "y"]);
   assert.deepEqual(out.errors.map((e) => e.position), ["line 1", "line 11"]);
   assert.match(out.errors[0].reason, /retraction while the fit holds no row/);
@@ -292,7 +287,7 @@ Deno.test("json retractions: the exact inverse of the insertion; below zero is a
 Deno.test("a count window: every commit's fit is a fresh fit of the window's rows", () => {
   const W = 5;
   const run = new Pipeline({ format: "csv", window: { rows: W }, model: { stats: true } });
-  run.process(messages("x,y"));
+  feed(run, ["x,y"]);
   const rows: number[][] = [];
   let state = 7;
   const next = () => (state = (state * 48271) % 2147483647) / 2147483647;
@@ -303,7 +298,7 @@ Deno.test("a count window: every commit's fit is a fresh fit of the window's row
       rows.push([x, 3 + 0.5 * (x - 1.7e9) + next()]);
       batch.push(rows[rows.length - 1].join(","));
     }
-    const out = run.process(messages(...batch, "*COMMIT*"));
+    const out = feed(run, [...batch, "*COMMIT*"]);
     const expected = freshFit(rows.slice(-W), 1, true);
     if (out.changes.length > 0) assertClose(lastFit(out.changes), expected);
     else assert.equal(batch.length, 0, `commit ${commit} changed no fit`);
@@ -312,42 +307,37 @@ Deno.test("a count window: every commit's fit is a fresh fit of the window's row
 
 Deno.test("a time window: rows leave by timestamp; when all left, exactly the empty fit", () => {
   const run = new Pipeline({ format: "csv", window: { ms: 1000 }, model: { stats: true } });
-  const at = (value: string, timestamp?: number): Message => ({
-    value,
-    position: `t@${timestamp}`,
-    timestamp,
-  });
-  const first = run.process([
-    at("x,y", 0),
-    at("0,1", 0),
-    at("1,3", 500),
-    at("*COMMIT*", 600),
-    at("2,7", 1200), // (0,1) leaves at this commit: 0 ≤ 1300 − 1000
-    at("*COMMIT*", 1300),
-    at("3,3"), // no timestamp: refused
-    at("*COMMIT*", 1400),
-  ]);
+  const first = feed(run, [
+    "x,y",
+    "0,1",
+    "1,3",
+    "*COMMIT*",
+    "2,7", // (0,1) leaves at this commit: 0 ≤ 1300 − 1000
+    "*COMMIT*",
+    "3,3", // no timestamp: refused
+    "*COMMIT*",
+  ], [0, 0, 500, 600, 1200, 1300, NaN, 1400]);
   assert.deepEqual(
     lastFit(first.changes.filter((c) => c.time === 0)),
     freshFit([[0, 1], [1, 3]], 1, true),
   );
   assert.deepEqual(lastFit(first.changes), freshFit([[1, 3], [2, 7]], 1, true));
-  assert.deepEqual(first.errors.map((e) => e.position), ["t@undefined"]);
+  assert.deepEqual(first.errors.map((e) => e.position), ["line 7"]);
   assert.match(first.errors[0].reason, /no timestamp, which a time window needs/);
   // Every row leaves: the fit is exactly the undetermined one, and what follows is bit for bit
   // what a fresh run computes.
-  const empty = run.process([at("*COMMIT*", 5000)]);
+  const empty = feed(run, ["*COMMIT*"], [5000]);
   assert.deepEqual(lastFit(empty.changes), [0, 0, 0, 0, 0, 0, 0]);
   const later = ["0.1,0.7", "0.3,0.2", "0.7,0.9"];
-  const again = run.process([...later.map((v) => at(v, 5100)), at("*COMMIT*", 5200)]);
+  const again = feed(run, [...later, "*COMMIT*"], [5100, 5100, 5100, 5200]);
   const fresh = new Pipeline({ format: "csv", model: { stats: true } });
-  const expected = fresh.process(messages("x,y", ...later, "*COMMIT*"));
+  const expected = feed(fresh, ["x,y", ...later, "*COMMIT*"]);
   assert.deepEqual(lastFit(again.changes), lastFit(expected.changes));
 });
 
 Deno.test("a window: a retraction takes the row out of the window, or is an error", () => {
   const run = new Pipeline({ format: "csv", window: { rows: 3 } });
-  const out = run.process(messages(
+  const out = feed(run, [
     "x,y,diff",
     "0,1,1",
     "1,3,1",
@@ -360,7 +350,7 @@ Deno.test("a window: a retraction takes the row out of the window, or is an erro
     "*COMMIT*",
     "0,1,-1", // has left the window: error, nothing changes
     "*COMMIT*",
-  ));
+  ]);
   const fits = out.changes.filter((c) => c.diff === 1).map((c) => [c.time, c.values]);
   assert.deepEqual(fits[1], [1, [1, 2]]);
   assertClose(fits[2][1] as number[], freshFit([[1, 3], [4, 9], [5, 12]], 1));
@@ -376,34 +366,34 @@ Deno.test("a long window run does not drift from a fresh fit of its rows", () =>
   // 299 000 removals. The last fit must equal a fresh fit of the last 1 000 rows.
   const W = 1000;
   const run = new Pipeline({ format: "csv", window: { rows: W }, model: { stats: true } });
-  run.process(messages("x,y"));
+  feed(run, ["x,y"]);
   const rows: number[][] = [];
   let seed = 3;
   const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   let last: ChangeRow[] = [];
   for (let commit = 0; commit < 300; commit++) {
-    const batch: Message[] = [];
+    const batch: string[] = [];
     for (let i = 0; i < W; i++) {
       const t = rows.length;
       const row = [1.7e9 + t, 5 + 2.5e-4 * t + (next() - 0.5)];
       rows.push(row);
-      batch.push({ value: `${row[0]},${row[1]}`, position: `${t}` });
+      batch.push(`${row[0]},${row[1]}`);
     }
-    batch.push({ value: "*COMMIT*", position: "c" });
-    last = run.process(batch).changes;
+    batch.push("*COMMIT*");
+    last = feed(run, batch).changes;
   }
   assertClose(lastFit(last), freshFit(rows.slice(-W), 1, true), 1e-12);
 });
 
 Deno.test("checkpoints: none with a window, none beyond the size limit; other options refused", () => {
   const windowed = new Pipeline({ format: "csv", window: { rows: 10 } });
-  windowed.process(messages("x,y", "0,1", "*COMMIT*"));
+  feed(windowed, ["x,y", "0,1", "*COMMIT*"]);
   const refused = windowed.checkpoint(0);
   assert.ok("problem" in refused);
   assert.match(refused.problem, /a window of the last 10 rows needs its rows to resume/);
 
   const plain = new Pipeline({ format: "csv" });
-  plain.process(messages("x,y", "0,1", "1,3", "*COMMIT*"));
+  feed(plain, ["x,y", "0,1", "1,3", "*COMMIT*"]);
   const written = plain.checkpoint(0);
   assert.ok("text" in written);
   assert.match(
@@ -419,9 +409,7 @@ Deno.test("checkpoints: none with a window, none beyond the size limit; other op
   // 16 features: the exact state takes more than Kafka's 4096 bytes.
   const names = Array.from({ length: 16 }, (_, j) => `x${j}`);
   const wide = new Pipeline({ format: "csv" });
-  wide.process(
-    messages([...names, "y"].join(","), names.map(() => "1").join(",") + ",2", "*COMMIT*"),
-  );
+  feed(wide, [[...names, "y"].join(","), names.map(() => "1").join(",") + ",2", "*COMMIT*"]);
   const tooBig = wide.checkpoint(0);
   assert.ok("problem" in tooBig);
   assert.match(tooBig.problem, /16 coefficients takes \d+ bytes, more than the 4096/);
@@ -434,16 +422,18 @@ Deno.test("checkpoints: none with a window, none beyond the size limit; other op
       (_, i) => [...fifteen.map((_, j) => Math.sin(i * (j + 1))), i].join(","),
     ),
   ];
-  const whole = new Pipeline({ format: "csv" }).process([
-    ...messages(...all.slice(0, 21), "*COMMIT*"),
-    ...messages(...all.slice(21), "*COMMIT*"),
+  const whole = feed(new Pipeline({ format: "csv" }), [
+    ...all.slice(0, 21),
+    "*COMMIT*",
+    ...all.slice(21),
+    "*COMMIT*",
   ]);
   const first = new Pipeline({ format: "csv" });
-  first.process(messages(...all.slice(0, 21), "*COMMIT*"));
+  feed(first, [...all.slice(0, 21), "*COMMIT*"]);
   const fits = first.checkpoint(0);
   assert.ok("text" in fits, "problem" in fits ? fits.problem : "");
   const second = new Pipeline({ format: "csv" });
   assert.equal(restore(second, fits.text), undefined);
-  const rest = second.process(messages(...all.slice(21), "*COMMIT*"));
+  const rest = feed(second, [...all.slice(21), "*COMMIT*"]);
   assert.deepEqual(lastFit(rest.changes), lastFit(whole.changes));
 });

@@ -4,7 +4,11 @@ import {
   LeastSquaresError,
   type LeastSquaresFit,
   type LeastSquaresStats,
+  RANK_TOLERANCE,
 } from "../lib/least_squares.ts";
+import { ddAdd, ddDiv, ddMul, doubleDouble } from "../lib/least_squares/double_double.ts";
+import { Line } from "../lib/least_squares/line.ts";
+import { Moments } from "../lib/least_squares/moments.ts";
 import { PythonRandom } from "../lib/random.ts";
 import {
   features,
@@ -778,4 +782,64 @@ Deno.test("k = 1: the closed-form line keeps the state's zeros while x is consta
   state.remove([6], 4);
   assert.deepEqual(state.fitValues(), [0, 0], "a removal back to one x is undetermined again");
   assert.equal(state.fit().determined, false);
+});
+
+/**
+ * The line as the double-double operations of double_double.ts compute it, called: what
+ * lib/least_squares/line.ts writes out, operation for operation.
+ */
+function lineByCalls(mo: Moments): [number, number] {
+  const n = mo.n;
+  if (n < 2) return [0, 0];
+  const r = doubleDouble();
+  const { sumHi, sumLo, crossHi, crossLo } = mo;
+  ddDiv(r, sumHi[0], sumLo[0], n, 0);
+  const [mxH, mxL] = r;
+  ddDiv(r, sumHi[1], sumLo[1], n, 0);
+  const [myH, myL] = r;
+  ddMul(r, sumHi[0], sumLo[0], mxH, mxL);
+  ddAdd(r, crossHi[0], crossLo[0], -r[0], -r[1]);
+  const [cxxH, cxxL] = r;
+  const noise = mo.noise(0);
+  if (!(cxxH > 16 * noise) || !(Math.max(RANK_TOLERANCE, 65536 * (noise / cxxH)) < 1)) {
+    return [0, 0];
+  }
+  ddMul(r, sumHi[0], sumLo[0], myH, myL);
+  ddAdd(r, crossHi[1], crossLo[1], -r[0], -r[1]);
+  ddDiv(r, r[0], r[1], cxxH, cxxL);
+  const [bH, bL] = r;
+  ddAdd(r, mxH, mxL, mo.shift[0], 0);
+  ddMul(r, bH, bL, r[0], r[1]);
+  const [bxH, bxL] = r;
+  ddAdd(r, myH, myL, mo.shift[1], 0);
+  ddAdd(r, r[0], r[1], -bxH, -bxL);
+  return [r[0] + r[1], bH + bL];
+}
+
+Deno.test("k = 1: the written-out line gives the double-double calls' results bit for bit", () => {
+  const rng = new PythonRandom(31);
+  let compared = 0;
+  for (let trial = 0; trial < 400; trial++) {
+    const x0 = [0, 1.7e9, 1e-3, -5e5, 1e15][trial % 5];
+    const scale = [1, 1e-6, 1e6, 100, 1e-12][(trial >> 3) % 5];
+    const window = 2 + Math.floor(rng.random() * 50);
+    const moments = new Moments(1, true);
+    const line = new Line();
+    const held: [number, number][] = [];
+    for (let i = 0; i < 300; i++) {
+      const x = x0 + scale * (rng.random() < 0.2 ? Math.floor(rng.random() * 3) : rng.random());
+      const y = (rng.random() - 0.5) * 10 ** Math.floor(rng.random() * 12 - 6) + 3 * (x - x0);
+      moments.update([x], y);
+      held.push([x, y]);
+      if (held.length > window) {
+        const [ox, oy] = held.shift()!;
+        moments.revert([ox], oy);
+      }
+      const [a, b] = line.values(moments);
+      const [ea, eb] = lineByCalls(moments);
+      assert.ok(Object.is(a, ea) && Object.is(b, eb), `${a},${b} vs ${ea},${eb}`);
+      compared++;
+    }
+  }
+  assert.ok(compared >= 100_000);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Output, Pipeline } from "../lib/pipeline.ts";
+import { messageBatch } from "../lib/message_batch.ts";
+import { Pipeline } from "../lib/pipeline.ts";
 import { historySvg, plotSvg } from "../lib/svg_plot.ts";
 import { niceTicks } from "../lib/ticks.ts";
 import { viewModel } from "../lib/view_model.ts";
@@ -16,10 +17,7 @@ function run(
   const tap = new ViewTap({ sample: options.sample, historyCapacity: 8 });
   const state = new ViewState(8);
   for (let i = 0; i < messages.length; i += batch) {
-    const out: Output = pipeline.process(
-      messages.slice(i, i + batch).map((value, j) => ({ value, position: String(i + j) })),
-    );
-    tap.take(out, pipeline.model);
+    pipeline.process([messageBatch(messages.slice(i, i + batch), { firstOffset: i })], 0, tap);
     const delta = tap.flush();
     if (delta !== undefined) state.apply(structuredClone(delta));
   }

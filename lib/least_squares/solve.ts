@@ -150,12 +150,16 @@ export class Solver {
     };
   }
 
-  /** The fit as a plain array: the intercept (with one), then the k coefficients. */
-  values(moments: Moments): number[] {
+  /**
+   * The fit as a plain array: the intercept (with one), then the k coefficients, written into
+   * `into` (default: a new array).
+   */
+  values(moments: Moments, into: number[] = []): number[] {
     this.#solve(moments);
-    const out: number[] = this.#intercept ? [this.#interceptValue] : [];
-    for (let j = 0; j < this.#k; j++) out.push(this.#beta[j]);
-    return out;
+    let i = 0;
+    if (this.#intercept) into[i++] = this.#interceptValue;
+    for (let j = 0; j < this.#k; j++) into[i++] = this.#beta[j];
+    return into;
   }
 
   /** The fit's statistics (see {@linkcode LeastSquaresStats} for the zero conventions). */
