@@ -12,9 +12,10 @@ import { cString, failure, type LibrdkafkaError, type Native } from "./native.ts
 
 /**
  * `rd_kafka_message_t` (72 bytes on 64-bit systems) as 32-bit words: err at word 0, partition at
- * 4, payload at 6–7, len at 8–9, key, key_len, offset at 14–15, _private.
+ * 4, payload at 6–7, len at 8–9, key, key_len, offset at 14–15, _private; then, in librdkafka's
+ * own `rd_kafka_msg_t` around it, the timestamp at words 24–25 (see `#timestampOf`).
  */
-const MESSAGE_BYTES = 72n;
+const MESSAGE_BYTES = 104n;
 
 /** A message that carries an error instead of a value (librdkafka's consumer errors). */
 export interface MessageError {
@@ -44,6 +45,8 @@ export class BatchReader {
   readonly #words = new Uint32Array(this.#struct.buffer);
   readonly #words64 = new BigUint64Array(this.#struct.buffer);
   readonly #timestampType = new Uint8Array(4);
+  /** Whether the timestamp may be read from the copied struct (undefined: not checked yet). */
+  #layoutChecked: boolean | undefined;
   readonly #partitions: Int32Array;
   readonly #offsets: Float64Array;
   readonly #timestamps: Float64Array;
@@ -79,7 +82,9 @@ export class BatchReader {
     const errors: MessageError[] = [];
     if (n <= 0) return { parts: [], errors, count: 0 };
     const words = this.#words;
+    const words64 = this.#words64;
     let bytes = 0;
+    let at = this.#bytesAt;
     let kept = 0;
     for (let i = 0; i < n; i++) {
       const message = this.#slots[i];
@@ -98,11 +103,16 @@ export class BatchReader {
       }
       const length = words[8];
       if (length > 0) {
-        if (bytes + length > this.#bytes.length) this.#grow(bytes + length);
-        libc.memcpyTo(this.#bytesAt + BigInt(bytes), this.#words64[3], BigInt(length));
+        if (bytes + length > this.#bytes.length) {
+          this.#grow(bytes + length);
+          at = this.#bytesAt + BigInt(bytes);
+        }
+        const lengthBig = words64[4];
+        libc.memcpyTo(at, words64[3], lengthBig);
+        at += lengthBig;
         bytes += length;
       }
-      const timestamp = Number(rd.rd_kafka_message_timestamp(message, this.#timestampType));
+      const timestamp = this.#timestampOf(message);
       rd.rd_kafka_message_destroy(message);
       this.#partitions[kept] = partition;
       this.#offsets[kept] = offset;
@@ -186,6 +196,21 @@ export class BatchReader {
       }
     }
     return values;
+  }
+
+  /**
+   * The message's timestamp (−1: none). librdkafka keeps it in its `rd_kafka_msg_t` right after
+   * the public struct (`rkm_link`, `rkm_flags`, `rkm_tstype`, then `rkm_timestamp` at byte 96),
+   * which the copy of the struct already holds: read there, once checked against
+   * `rd_kafka_message_timestamp` on the first message, else asked of it each time.
+   */
+  #timestampOf(message: bigint): number {
+    const words = this.#words;
+    const copied = words[24] + words[25] * 4294967296 - (words[25] >= 0x80000000 ? 2 ** 64 : 0);
+    if (this.#layoutChecked) return copied;
+    const asked = Number(this.#native.rd.rd_kafka_message_timestamp(message, this.#timestampType));
+    if (this.#layoutChecked === undefined) this.#layoutChecked = asked === copied;
+    return asked;
   }
 
   #grow(needed: number): void {
