@@ -8,6 +8,7 @@
  */
 
 import type { MessageBatch } from "../../lib/message_batch.ts";
+import { COMMIT } from "../../lib/protocol.ts";
 import { cString, failure, type LibrdkafkaError, type Native } from "./native.ts";
 
 /**
@@ -177,21 +178,26 @@ export class BatchReader {
 
   /**
    * The values as text: the buffer decoded once and cut at the messages' ends when every byte
-   * became one UTF-16 unit (ASCII, the usual case); else each value decoded on its own.
+   * became one UTF-16 unit (ASCII, the usual case); else each value decoded on its own. A
+   * `*COMMIT*` is the one string {@linkcode COMMIT}, not a copy per message.
    */
   #values(kept: number, bytes: number): string[] {
     const values: string[] = new Array(kept);
     const ends = this.#ends;
-    const text = this.#decoder.decode(this.#bytes.subarray(0, bytes));
+    const buffer = this.#bytes;
+    const text = this.#decoder.decode(buffer.subarray(0, bytes));
     let start = 0;
     if (text.length === bytes) {
       for (let i = 0; i < kept; i++) {
-        values[i] = text.slice(start, ends[i]);
-        start = ends[i];
+        const end = ends[i];
+        values[i] = end - start === COMMIT_BYTES.length && isCommit(buffer, start)
+          ? COMMIT
+          : text.slice(start, end);
+        start = end;
       }
     } else {
       for (let i = 0; i < kept; i++) {
-        values[i] = this.#decoder.decode(this.#bytes.subarray(start, ends[i]));
+        values[i] = this.#decoder.decode(buffer.subarray(start, ends[i]));
         start = ends[i];
       }
     }
@@ -221,4 +227,14 @@ export class BatchReader {
     this.#bytes = bigger;
     this.#bytesAt = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bigger)));
   }
+}
+
+const COMMIT_BYTES = new TextEncoder().encode(COMMIT);
+
+/** Whether `bytes` hold `*COMMIT*` from `start` on. */
+function isCommit(bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < COMMIT_BYTES.length; i++) {
+    if (bytes[start + i] !== COMMIT_BYTES[i]) return false;
+  }
+  return true;
 }
