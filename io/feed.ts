@@ -1,12 +1,14 @@
 /**
- * The run's loop: items from a source into a runner, in order, several batches on their way at
- * once (bounded by their bytes) so that reading and processing overlap; what the runner says may
- * be committed goes back to the source, in order. It knows no worker and no file.
+ * The run's loop: items from a source into a runner, in order, a few batches on their way at once
+ * (bounded by their bytes) so that reading and processing overlap; what the runner says may be
+ * committed goes back to the source, in order, one commit at a time (those that come meanwhile
+ * merged: see `commit_queue.ts`). It knows no file.
  *
  * @module
  */
 
 import type { Counts, Note } from "../lib/pipeline.ts";
+import { CommitQueue } from "./commit_queue.ts";
 import type { Processed, Runner } from "./runner.ts";
 import type { Source } from "./source.ts";
 
@@ -49,7 +51,8 @@ const MAX_IN_FLIGHT = 2;
 /**
  * Feeds `source` into `runner` until the source ends, is stopped, the runner is done (or fatal),
  * or nothing arrived for `idleExitMs`. Acknowledgements go back to the source in order, each
- * after the batch it covers was written.
+ * after the batch it covers was written; the run does not wait for the broker's answer, except
+ * before a change of partitions and at the end.
  *
  * @example
  * ```ts ignore
@@ -67,7 +70,7 @@ export async function feed(source: Source, runner: Runner, options: FeedOptions)
   let failure: Error | undefined;
   let stopping = false;
   let warned = false;
-  let acknowledged = Promise.resolve();
+  const commits = new CommitQueue((acks, changes) => source.acknowledge(acks, changes));
   let lastMessageAt = Date.now();
   const settle = async () => {
     const oldest = inFlight.shift();
@@ -84,20 +87,20 @@ export async function feed(source: Source, runner: Runner, options: FeedOptions)
     }
     for (const note of processed.notes) options.onNote?.(note);
     const { acks, changes = [] } = processed;
-    if (acks.length > 0 || changes.length > 0) {
-      acknowledged = acknowledged.then(() => source.acknowledge(acks, changes));
-    }
     if (acks.length === 0 && processed.noCheckpoint !== undefined && source.redelivers && !warned) {
       warned = true;
       options.onNoCheckpoint?.(processed.noCheckpoint);
     }
     options.onProcessed?.(processed);
-    return acknowledged;
+    return commits.add(acks, changes).then(() => {
+      if (commits.failure !== undefined) throw commits.failure.error;
+    });
   };
   try {
     for await (const item of source.items()) {
       if (item.kind === "assignment") {
         while (inFlight.length > 0) await settle();
+        await commits.drain();
         for (const partition of item.drop) await runner.drop(partition);
         for (const partition of item.keep) await runner.keep(partition);
         for (const r of item.restore) {
@@ -138,5 +141,7 @@ export async function feed(source: Source, runner: Runner, options: FeedOptions)
     failure = e as Error;
     await Promise.allSettled(inFlight.map((f) => f.done));
   }
+  await commits.drain();
+  if (commits.failure !== undefined) failure ??= commits.failure.error as Error;
   return { counts, fatal, failure, refused };
 }
