@@ -13,7 +13,6 @@
  * @module
  */
 
-import { unzipSync } from "fflate";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NativeLibraryError } from "./native.ts";
@@ -172,6 +171,8 @@ async function fetchInto(wheel: Wheel, path: string): Promise<void> {
   if (hex !== wheel.sha256) {
     throw new Error(`the wheel's SHA-256 is ${hex}, not the pinned ${wheel.sha256}`);
   }
+  // fflate only here, on the first run: loading it costs the process ≈ 12 MB.
+  const { unzipSync } = await import("fflate");
   const library = unzipSync(bytes, { filter: (file) => file.name === wheel.member })[wheel.member];
   if (library === undefined) throw new Error(`the wheel holds no ${wheel.member}`);
   await Deno.mkdir(dirname(path), { recursive: true });
