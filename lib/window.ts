@@ -84,6 +84,8 @@ export class Window {
   readonly #ms: number;
   /** The rows' numbers; the rows inside are [#head, #end). */
   #numbers: Float64Array;
+  /** How many rows the buffers hold. */
+  #capacity = MIN_CAPACITY;
   /** A time window's timestamps, row by row beside #numbers. */
   #times: Float64Array | undefined;
   #head = 0;
@@ -159,34 +161,17 @@ export class Window {
    * @throws {RangeError} when a time window is given no finite timestamp.
    */
   push(x: ArrayLike<number>, y: number, timestamp?: number): void {
-    let stamp = NaN;
-    if (this.#times !== undefined) {
+    // Short, so that the runtime can inline it: the rest is in #slot.
+    let at: number;
+    if (this.#times === undefined) {
+      if (this.#end === this.#capacity) this.#room();
+      at = this.#end++;
+    } else {
       if (timestamp === undefined || !Number.isFinite(timestamp)) {
         throw new RangeError("a time window needs the timestamp of every row");
       }
-      stamp = timestamp;
-      this.advance(stamp);
-    }
-    this.#room(); // (may move the rows, and replace the buffers)
-    const times = this.#times;
-    let at = this.#end;
-    if (times !== undefined) {
-      if (at > this.#head && times[at - 1] > stamp) {
-        // Late: after the last row of its time or earlier (binary search from the head).
-        let lo = this.#head;
-        let hi = at;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (times[mid] <= stamp) lo = mid + 1;
-          else hi = mid;
-        }
-        at = this.#open(lo);
-      } else {
-        this.#end++;
-      }
-      times[at] = stamp;
-    } else {
-      this.#end++;
+      if (timestamp > this.#clock) this.#clock = timestamp;
+      at = this.#slot(timestamp);
     }
     const numbers = this.#numbers;
     const k = this.k;
@@ -237,6 +222,28 @@ export class Window {
     return false;
   }
 
+  /** A time window's slot for a row stamped `stamp`, after every row of its time or earlier. */
+  #slot(stamp: number): number {
+    if (this.#end === this.#capacity) this.#room(); // (may move the rows, and replace the buffers)
+    const times = this.#times!;
+    let at = this.#end;
+    if (at > this.#head && times[at - 1] > stamp) {
+      // Late: binary search from the head.
+      let lo = this.#head;
+      let hi = at;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (times[mid] <= stamp) lo = mid + 1;
+        else hi = mid;
+      }
+      at = this.#open(lo);
+    } else {
+      this.#end++;
+    }
+    times[at] = stamp;
+    return at;
+  }
+
   /** Copies the regressors of row `i` into the scratch array. */
   #read(i: number): Float64Array {
     const x = this.#x;
@@ -278,7 +285,7 @@ export class Window {
 
   /** Makes room for one more row at the end: moves the rows to the start, or grows. */
   #room(): void {
-    const capacity = this.#numbers.length / this.#width;
+    const capacity = this.#capacity;
     if (this.#end < capacity) return;
     const size = this.size;
     this.#move(2 * size <= capacity ? capacity : 2 * capacity);
@@ -286,7 +293,7 @@ export class Window {
 
   /** Gives back room once the rows take a quarter of it or less. */
   #shrink(): void {
-    const capacity = this.#numbers.length / this.#width;
+    const capacity = this.#capacity;
     if (capacity > MIN_CAPACITY && 4 * this.size <= capacity) this.#move(capacity / 2);
     else if (this.#head === this.#end) this.#head = this.#end = 0;
   }
@@ -296,7 +303,7 @@ export class Window {
     const width = this.#width;
     const head = this.#head;
     const end = this.#end;
-    if (capacity * width === this.#numbers.length) {
+    if (capacity === this.#capacity) {
       this.#shift(head, end, -head);
     } else {
       const numbers = new Float64Array(capacity * width);
@@ -307,6 +314,7 @@ export class Window {
         times.set(this.#times.subarray(head, end));
         this.#times = times;
       }
+      this.#capacity = capacity;
     }
     this.#head = 0;
     this.#end = end - head;
