@@ -654,7 +654,11 @@ export class Pipeline {
       const diff = pending.diff(i);
       if (diff === 1) {
         state.add(x, y);
-        window?.push(x, y, pending.timestamp(i));
+        // (A count window is not handed the timestamp: a double passed to a call the runtime
+        // does not inline is boxed, 16 bytes a row.)
+        if (window !== undefined) {
+          window.push(x, y, window.timed ? pending.timestamp(i) : undefined);
+        }
       } else {
         const refused = this.#retract(p, x, y);
         if (refused !== undefined) {
