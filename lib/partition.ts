@@ -8,7 +8,6 @@
  */
 
 import type { ErrorRow } from "./rows.ts";
-import type { DesignRow } from "./model.ts";
 import { type MessageBatch, sliceBatch } from "./message_batch.ts";
 import { PendingRows } from "./pending_rows.ts";
 import { LeastSquares } from "./least_squares.ts";
@@ -35,7 +34,7 @@ export class Partition {
   /** The rows committed so far (inside the window, with one). */
   state: LeastSquares;
   /** The window over committed rows, with one. */
-  readonly window: Window<DesignRow> | undefined;
+  readonly window: Window | undefined;
   /** Rows received that no commit closed yet. */
   readonly pending: PendingRows;
   /** The offset of the first pending row, while there is one. */
@@ -59,7 +58,7 @@ export class Partition {
   ) {
     this.id = id;
     this.state = new LeastSquares(model.k, { intercept: model.intercept });
-    this.window = window && new Window(window);
+    this.window = window && new Window(window, model.k);
     this.pending = new PendingRows(model.k);
   }
 

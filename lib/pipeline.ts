@@ -654,7 +654,11 @@ export class Pipeline {
       const diff = pending.diff(i);
       if (diff === 1) {
         state.add(x, y);
-        window?.push({ x: Array.from(x), y }, pending.timestamp(i));
+        // (A count window is not handed the timestamp: a double passed to a call the runtime
+        // does not inline is boxed, 16 bytes a row.)
+        if (window !== undefined) {
+          window.push(x, y, window.timed ? pending.timestamp(i) : undefined);
+        }
       } else {
         const refused = this.#retract(p, x, y);
         if (refused !== undefined) {
@@ -674,9 +678,7 @@ export class Pipeline {
     p.firstPendingOffset = undefined;
     p.absorb = auto;
     this.#flushDeferred(p, out);
-    if (window !== undefined) {
-      for (const gone of window.evict()) state.remove(gone.x, gone.y);
-    }
+    window?.evict(state); // hands each row that left to state.remove
     this.#changelog.next(model.values(this.#merged(), this.#fit), time, out);
     return time;
   }
@@ -691,13 +693,10 @@ export class Pipeline {
   #retract(p: Partition, x: Float64Array, y: number): string | undefined {
     const { state, window } = p;
     if (window !== undefined) {
-      const held = window.take((r) => r.y === y && r.x.every((v, j) => v === x[j]));
-      if (held === undefined) {
-        return "retraction of a row that is not in the window (it has left the window, or was " +
-          "never added); the fit is unchanged: retract only rows the window still holds";
-      }
-      state.remove(held.x, held.y);
-      return undefined;
+      // The newest row inside with the same numbers leaves the window and the state.
+      if (window.take(x, y, state)) return undefined;
+      return "retraction of a row that is not in the window (it has left the window, or was " +
+        "never added); the fit is unchanged: retract only rows the window still holds";
     }
     if (state.count === 0) {
       return "retraction while the fit holds no row: the count would go below zero, so the fit " +

@@ -4,6 +4,7 @@ import { decodeCheckpoint } from "../lib/checkpoint.ts";
 import { Pipeline } from "../lib/pipeline.ts";
 import { messageBatch } from "../lib/message_batch.ts";
 import { LeastSquares } from "../lib/least_squares.ts";
+import type { WindowSpec } from "../lib/window.ts";
 import { autocommitted, feed, finished, processed } from "./feed.ts";
 
 Deno.test("rows count only once a commit follows; time is the commit number", () => {
@@ -383,6 +384,61 @@ Deno.test("a long window run does not drift from a fresh fit of its rows", () =>
     last = feed(run, batch).changes;
   }
   assertClose(lastFit(last), freshFit(rows.slice(-W), 1, true), 1e-12);
+});
+
+Deno.test("random rows, retractions and late stamps: every fit is that of the window's rows", () => {
+  // A reference window over plain arrays (rows in time order, the last N or those later than
+  // clock − MS staying, a retraction taking the newest equal row) beside the pipeline's.
+  let seed = 11;
+  const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const int = (n: number) => Math.floor(next() * n);
+  const windows: WindowSpec[] = [{ rows: 4 }, { rows: 60 }, { ms: 40 }, { ms: 900 }];
+  for (const window of windows) {
+    const run = new Pipeline({ format: "csv", window, model: { stats: true } });
+    feed(run, ["u,w,y,diff"], [0]);
+    let inside: { row: number[]; t: number }[] = [];
+    const sent: number[][] = [];
+    let clock = 0;
+    let errors = 0;
+    for (let commit = 0; commit < 400; commit++) {
+      const lines: string[] = [];
+      const stamps: number[] = [];
+      for (let i = int(5); i > 0; i--) {
+        clock += int(10);
+        const t = int(5) === 0 ? clock - int(200) : clock;
+        if (int(4) === 0 && sent.length > 0) {
+          const row = sent[sent.length - 1 - int(Math.min(sent.length, 80))];
+          lines.push(`${row.join(",")},-1`);
+          let at = inside.length - 1;
+          while (at >= 0 && inside[at].row.some((v, j) => v !== row[j])) at--;
+          if (at < 0) errors++;
+          else inside.splice(at, 1);
+        } else {
+          const row = [int(3), int(3) + int(2) / 2, int(4)]; // few values: duplicates inside
+          sent.push(row);
+          lines.push(`${row.join(",")},1`);
+          let at = inside.length;
+          if ("ms" in window) { while (at > 0 && inside[at - 1].t > t) at--; }
+          inside.splice(at, 0, { row, t });
+        }
+        stamps.push(t);
+      }
+      const out = feed(run, [...lines, "*COMMIT*"], [...stamps, clock]);
+      inside = "rows" in window
+        ? inside.slice(-window.rows)
+        : inside.filter((r) => r.t > clock - window.ms);
+      // Small numbers, so an absolute tolerance too: an exact fit's zero comes out as ±1e-32.
+      const expected = freshFit(inside.map((r) => r.row), 2, true);
+      const actual = out.changes.length > 0 ? lastFit(out.changes) : run.fit ?? expected;
+      assert.equal(actual.length, expected.length);
+      actual.forEach((v, i) => {
+        const e = expected[i];
+        assert.ok(Math.abs(v - e) <= 1e-9 * Math.max(1, Math.abs(e)), `${commit}: ${v} vs ${e}`);
+      });
+    }
+    assert.ok(errors > 0, "some retractions come after their row left");
+    assert.equal(run.counts.errors, errors, `${JSON.stringify(window)}: refused retractions`);
+  }
 });
 
 Deno.test("checkpoints: none with a window, none beyond the size limit; other options refused", () => {
