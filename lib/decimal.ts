@@ -4,7 +4,7 @@
  * would accept. The value is `Number()`'s, the double nearest to the decimal.
  *
  * A field is read where it stands in its message, without cutting it out: one pass checks the
- * grammar and gathers the digits, and when they make an integer of at most 2^53 scaled by at most
+ * grammar and gathers the digits, and when they make an integer below 2^53 scaled by at most
  * 10^22 either way — a small integer, or a decimal of up to about 16 digits — the value is one
  * exact product or quotient of two doubles, so rounded once: correctly (Clinger's fast path).
  * Anything longer is cut out and read by `Number()`. tests/decimal_test.ts checks both against
@@ -18,7 +18,10 @@
 /** 10^0 … 10^22: the powers of ten a double holds exactly. */
 const POWERS_OF_TEN = Float64Array.from({ length: 23 }, (_, i) => 10 ** i);
 
-/** The largest integer below which every integer is a double: 2^53. */
+/**
+ * 2^53: below it every integer is a double, and digits gathered one by one stay exact. A mantissa
+ * past it may round to it exactly (2^53 + 1 does), so the fast path takes only those below.
+ */
 const EXACT_INTEGERS = 2 ** 53;
 
 /**
@@ -84,7 +87,7 @@ export function readDecimal(text: string, start = 0, end: number = text.length):
     if (below) exponent = -exponent;
   }
   const scale = exponent - fraction;
-  if (digits <= EXACT_INTEGERS && scale >= -22 && scale <= 22) {
+  if (digits < EXACT_INTEGERS && scale >= -22 && scale <= 22) {
     const value = scale >= 0 ? digits * POWERS_OF_TEN[scale] : digits / POWERS_OF_TEN[-scale];
     return negative ? -value : value;
   }

@@ -117,3 +117,15 @@ Deno.test("numbers are parsed strictly", () => {
   assert.match((parseNumber("1e400") as { reason: string }).reason, /overflows/);
   assert.match((parseNumber("0x10") as { reason: string }).reason, /not a decimal number/);
 });
+
+Deno.test("mantissas at 2^53 and just past it are read as Number() reads them", () => {
+  // 2^53 + 1 gathered digit by digit rounds to 2^53 exactly: the fast path must not take it.
+  for (let m = 2n ** 53n - 2n; m <= 2n ** 53n + 3n; m++) {
+    const digits = m.toString();
+    for (let e = -22; e <= 22; e++) {
+      for (const text of [`${digits}e${e}`, `-${digits.slice(0, 7)}.${digits.slice(7)}e${e}`]) {
+        assert.ok(Object.is(readDecimal(text), Number(text)), text);
+      }
+    }
+  }
+});
