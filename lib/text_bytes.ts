@@ -2,8 +2,9 @@
  * Text written straight as UTF-8 bytes into one growing buffer, which is cleared and reused
  * batch after batch: the files' text of a run is written here piece by piece — a message's
  * stretch, a number, a comma — so that no string of a batch's lines is built, kept until the
- * batch ends, flattened and then encoded. The encoding is `TextEncoder`'s (a lone surrogate
- * becomes U+FFFD); tests/text_bytes_test.ts checks the two agree on random text.
+ * batch ends, flattened and then encoded. ASCII is written byte by byte; the rest by
+ * `TextEncoder.encodeInto` (a lone surrogate becomes U+FFFD); tests/text_bytes_test.ts checks the
+ * whole against `TextEncoder` on random text.
  *
  * @module
  */
@@ -12,6 +13,7 @@
 const POWERS_OF_TEN = Float64Array.from({ length: 17 }, (_, i) => 10 ** i);
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /**
  * UTF-8 bytes, appended.
@@ -119,37 +121,10 @@ export class TextBytes {
 
   /** Appends `text` from `start` to `end`, which holds characters beyond ASCII. */
   #wide(text: string, start: number, end: number): void {
-    const bytes = this.#room(3 * (end - start));
-    let p = this.#length;
-    for (let i = start; i < end; i++) {
-      let c = text.charCodeAt(i);
-      if (c < 0x80) {
-        bytes[p++] = c;
-        continue;
-      }
-      if (c < 0x800) {
-        bytes[p++] = 0xc0 | (c >> 6);
-        bytes[p++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      if (c >= 0xd800 && c < 0xe000) {
-        const d = i + 1 < end ? text.charCodeAt(i + 1) : 0;
-        if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
-          const point = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          bytes[p++] = 0xf0 | (point >> 18);
-          bytes[p++] = 0x80 | ((point >> 12) & 0x3f);
-          bytes[p++] = 0x80 | ((point >> 6) & 0x3f);
-          bytes[p++] = 0x80 | (point & 0x3f);
-          i++;
-          continue;
-        }
-        c = 0xfffd; // a lone surrogate
-      }
-      bytes[p++] = 0xe0 | (c >> 12);
-      bytes[p++] = 0x80 | ((c >> 6) & 0x3f);
-      bytes[p++] = 0x80 | (c & 0x3f);
-    }
-    this.#length = p;
+    const piece = text.slice(start, end);
+    // At most 3 bytes per UTF-16 unit (a surrogate pair: 4 for 2).
+    const bytes = this.#room(3 * piece.length);
+    this.#length += encoder.encodeInto(piece, bytes.subarray(this.#length)).written;
   }
 
   /** The buffer, with room for `n` more bytes after what was written. */
