@@ -241,12 +241,10 @@ async function main(args: string[]): Promise<number> {
     const settings = await resolveKafka(opts.kafka);
     // librdkafka: reading and loading it; then, if it is not fetched yet, fetching it.
     const library = libraryFile();
-    let denied = await grant(
-      { read: library ? [library] : [], write: [], net: false, ffi: true },
-      NAME,
-    );
+    const read = library ? [library] : [];
+    let denied = await grant({ read, write: [], net: false, ffi: true }, NAME, "produce");
     const fetch = denied === undefined ? fetchNeeds() : undefined;
-    if (fetch !== undefined) denied = await grant(fetch, NAME);
+    if (fetch !== undefined) denied = await grant(fetch, NAME, "produce");
     if (denied !== undefined) {
       console.error(`${NAME}: ${denied}`);
       return 2;

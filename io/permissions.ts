@@ -33,7 +33,8 @@ export function flagsFor(needs: Needs): string {
 
 /**
  * Makes sure the run may do what it needs. Returns undefined when it may (granted, or granted at
- * the prompts), else what to do, for a person.
+ * the prompts), else what to do, for a person (naming `deno task TASK` as the way that grants
+ * it all).
  *
  * @example
  * ```ts ignore
@@ -41,7 +42,11 @@ export function flagsFor(needs: Needs): string {
  * if (problem !== undefined) console.error(problem);
  * ```
  */
-export async function grant(needs: Needs, program: string): Promise<string | undefined> {
+export async function grant(
+  needs: Needs,
+  program: string,
+  task = "start",
+): Promise<string | undefined> {
   const { reads, writes } = scopes(needs);
   const wanted: Deno.PermissionDescriptor[] = [
     ...reads.map((path) => ({ name: "read", path }) as const),
@@ -54,7 +59,7 @@ export async function grant(needs: Needs, program: string): Promise<string | und
     if ((await Deno.permissions.query(descriptor)).state !== "granted") missing.push(descriptor);
   }
   if (missing.length === 0) return undefined;
-  const hint = `run with ${flagsFor(needs)} (or -A), or use deno task start`;
+  const hint = `run with ${flagsFor(needs)} (or -A), or use deno task ${task}`;
   if (!Deno.stdin.isTerminal()) return `Deno needs permission to go on: ${hint}`;
   console.error(
     `${program}: Deno asks once for each access this run needs ` +
