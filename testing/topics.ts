@@ -53,21 +53,27 @@ async function withAdmin<T>(
 }
 
 /**
- * Creates `topic` with `partitions` partitions (replication factor 1) and waits for their
- * leaders. Throws if it exists already.
+ * Creates `topic` with `partitions` partitions (replication factor 1) and topic `config`
+ * (e.g. `message.timestamp.type`), and waits for their leaders. Throws if it exists already.
  *
  * @example
  * ```ts
  * await createTopic(broker.plaintext, "wide", 4);
  * ```
  */
-export async function createTopic(brokers: string, topic: string, partitions = 1): Promise<void> {
+export async function createTopic(
+  brokers: string,
+  topic: string,
+  partitions = 1,
+  config: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
   const created = await withAdmin(
     brokers,
     `creating topic ${topic}`,
     (admin) =>
       admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+        topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
         waitForLeaders: true,
       }),
   );

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { type Admin, Kafka, logLevel } from "kafkajs";
 import { noisyLine, REFERENCE } from "../../lib/noisy_line.ts";
+import { createTopic, deleteTopic, topicOffsets } from "../../testing/topics.ts";
 import { shell, spawn, tail, text, within } from "./process.ts";
 import { quote } from "./report.ts";
 
@@ -31,28 +31,13 @@ export class Topics {
 
   /** Creates `topic` (one partition, LogAppendTime); throws if it exists. */
   async create(topic: string): Promise<void> {
-    const created = await this.#admin(`creating topic ${topic}`, (admin) =>
-      admin.createTopics({
-        topics: [{
-          topic,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [{ name: "message.timestamp.type", value: "LogAppendTime" }],
-        }],
-        waitForLeaders: true,
-      }));
-    if (!created) throw new Error(`topic ${topic} exists already on ${this.#bootstrap}`);
+    await createTopic(this.#bootstrap, topic, 1, { "message.timestamp.type": "LogAppendTime" });
     this.#created.push(topic);
   }
 
   /** Deletes the topics {@linkcode create} made (for a broker that outlives the benchmark). */
   async deleteAll(): Promise<void> {
-    const topics = this.#created.splice(0);
-    if (topics.length === 0) return;
-    await this.#admin(
-      `deleting topics ${topics.join(", ")}`,
-      (admin) => admin.deleteTopics({ topics }),
-    );
+    for (const topic of this.#created.splice(0)) await deleteTopic(this.#bootstrap, topic);
   }
 
   /** The kcat command that writes standard input's lines to `topic`, one message each. */
@@ -144,30 +129,10 @@ export class Topics {
 
   /** Throws unless `topic` holds exactly `messages` messages. */
   async #holds(topic: string, messages: number): Promise<void> {
-    const offsets = await this.#admin(
-      `reading the offsets of ${topic}`,
-      (admin) => admin.fetchTopicOffsets(topic),
-    );
-    const held = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    const offsets = await topicOffsets(this.#bootstrap, topic);
+    const held = offsets.reduce((n, p) => n + p.high - p.low, 0);
     if (held !== messages) {
       throw new Error(`${topic} holds ${held} messages after the fill, not ${messages}`);
     }
-  }
-
-  async #admin<T>(what: string, act: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = new Kafka({
-      clientId: "kafka-regression-bench",
-      brokers: this.#bootstrap.split(","),
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    const acting = (async () => {
-      await admin.connect();
-      try {
-        return await act(admin);
-      } finally {
-        await admin.disconnect();
-      }
-    })();
-    return await within(acting, SHORT_MS, `${what} on ${this.#bootstrap}`);
   }
 }
