@@ -31,6 +31,11 @@ import { Topics } from "./bench_e2e/topics.ts";
 const root = new URL("..", import.meta.url).pathname;
 const VENV_PYTHON = `${root}.cache/venv/bin/python`;
 
+/** The V8 flag `deno task start` and `deno task install` run main.ts with (from deno.json). */
+const TASK_V8_FLAGS = (JSON.parse(
+  Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+) as { tasks: { start: string } }).tasks.start.match(/--v8-flags=\S+/)?.[0] ?? "";
+
 const HELP = `Usage: deno task bench:e2e [options]     (or: deno run -A scripts/bench_e2e.ts …)
 
 Measures main.ts as a whole process against a real Kafka broker, beside the raw kafkajs client,
@@ -58,8 +63,10 @@ tables take 11.
   --consumers LIST     raw, main, kcat, pathway (default all; the ratio column needs raw). kcat
                        is two rows: librdkafka's defaults, and -X queued.min.messages=10000000
                        (librdkafka 2.0 pauses fetching 1 s whenever 100 000 messages wait)
-  --main=SPEC          a main.ts run to measure, repeatable; default --main= --main='--window 100000'
-                       (the defaults, and a window). SPEC is [NAME=VALUE …] [deno flags …]
+  --main=SPEC          a main.ts run to measure, repeatable. Default: the defaults (--main=), a
+                       window (--main='--window 100000'), and the V8 flag that deno task start
+                       and deno task install give (--main='${TASK_V8_FLAGS} main.ts').
+                       SPEC is [NAME=VALUE …] [deno flags …]
                        [PATH/main.ts] [main.ts args …], e.g. --main='../other/main.ts' to compare
                        checkouts, --main='--v8-flags=--max-semi-space-size=2 main.ts'. Latency and
                        start-up measure the first.
@@ -191,7 +198,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 // ---------------------------------------------------------------------------------------------
 // The modes
 
-const mains: MainSpec[] = (values.main ?? ["", "--window 100000"]).map((t) => mainSpec(bench, t));
+const mains: MainSpec[] = (values.main ?? ["", "--window 100000", `${TASK_V8_FLAGS} main.ts`])
+  .map((t) => mainSpec(bench, t));
 const rawArgs = values.raw.split(/\s+/).filter((w) => w !== "");
 
 async function pathwayVersion(): Promise<string | undefined> {

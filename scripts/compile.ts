@@ -30,6 +30,7 @@ const PROGRAMS = [
     name: "kafka-regression",
     script: "main.ts",
     flags: [
+      "--v8-flags=--max-semi-space-size=8",
       "--allow-read",
       "--allow-write",
       "--allow-net",
