@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { type Broker, startBroker } from "../testing/broker.ts";
 import { deleteTopic } from "../testing/topics.ts";
 import { addressUrl, parseListenAddress } from "../lib/listen_address.ts";
+import { librdkafkaPath } from "../io/kafka/library.ts";
 
 const HELP =
   `Usage: deno task demo [-b HOST:PORT] [--count N] [--interval-ms MS] [--serve [HOST:]PORT]
@@ -88,6 +89,15 @@ if (await answers(bootstrap)) {
   }
   bootstrap = broker.plaintext;
   console.error(`demo: broker ready at ${bootstrap}`);
+}
+
+// librdkafka, fetched here the first time, so that producer and runner do not both fetch it.
+try {
+  await librdkafkaPath({ fetching: (what) => console.error(`demo: ${what}`) });
+} catch (e) {
+  console.error(`demo: ${e instanceof Error ? e.message : e}`);
+  await broker?.close();
+  Deno.exit(1);
 }
 
 const deno = Deno.execPath();
