@@ -524,13 +524,6 @@ export class KafkaClient {
     return { errors, undelivered };
   }
 
-  /** The client's fatal error, if it has one (idempotent and transactional producers). */
-  fatalError(): LibrdkafkaError | undefined {
-    const errstr = new Uint8Array(512);
-    const code = this.rd.rd_kafka_fatal_error(this.handle, errstr, BigInt(errstr.length));
-    return code === 0 ? undefined : failure(this.rd, code, bufferString(errstr));
-  }
-
   /**
    * Runs `call` (one of librdkafka's functions that only waits, run off the JavaScript thread)
    * and keeps the handle alive until it returns.

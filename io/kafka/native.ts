@@ -31,7 +31,6 @@ const RDKAFKA = {
   rd_kafka_destroy: { parameters: ["pointer"], result: "void" },
   rd_kafka_yield: { parameters: ["pointer"], result: "void" },
   rd_kafka_flush: { parameters: ["pointer", "i32"], result: "i32", nonblocking: true },
-  rd_kafka_fatal_error: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
   rd_kafka_mem_malloc: { parameters: ["pointer", "usize"], result: "pointer" },
   // Consumer.
   rd_kafka_poll_set_consumer: { parameters: ["pointer"], result: "i32" },
