@@ -635,6 +635,7 @@ export class KafkaSource implements Source {
         this.#reader.take(this.#queue);
         await this.#pipe.wait(50);
       }
+      rd.rd_kafka_queue_io_event_enable(this.#queue, -1, null, 0n); // no more writes to the pipe
       rd.rd_kafka_queue_destroy(this.#queue);
     }
     await this.#client.close();
