@@ -10,7 +10,7 @@
 import type { Counts, Note } from "../lib/pipeline.ts";
 import { CommitQueue } from "./commit_queue.ts";
 import type { Processed, Runner } from "./runner.ts";
-import type { Source } from "./source.ts";
+import type { Batch, Source } from "./source.ts";
 
 /** Options of {@linkcode feed}. */
 export interface FeedOptions {
@@ -114,13 +114,7 @@ export async function feed(source: Source, runner: Runner, options: FeedOptions)
       }
       const { batch } = item;
       const now = batch.now;
-      let bytes = 0;
-      let count = 0;
-      for (const { values } of batch.parts) {
-        count += values.length;
-        // Indexed: this async loop runs unoptimized, where for…of makes an object per message.
-        for (let i = 0; i < values.length; i++) bytes += values[i].length;
-      }
+      const { count, bytes } = sizeOf(batch.parts);
       if (count > 0) lastMessageAt = now;
       // A failure (a full disk, a closed pipe) stops the run; it is held until the loop ends.
       const done = runner.process(batch).then(take).catch((e) => {
@@ -144,4 +138,18 @@ export async function feed(source: Source, runner: Runner, options: FeedOptions)
   await commits.drain();
   if (commits.failure !== undefined) failure ??= commits.failure.error as Error;
   return { counts, fatal, failure, refused };
+}
+
+/**
+ * How many messages `parts` hold, and their characters: in a function of its own, which V8
+ * optimizes, rather than in the feed's async loop, which it runs unoptimized.
+ */
+function sizeOf(parts: Batch["parts"]): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  for (const { values } of parts) {
+    count += values.length;
+    for (let i = 0; i < values.length; i++) bytes += values[i].length;
+  }
+  return { count, bytes };
 }
